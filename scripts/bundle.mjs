@@ -1,0 +1,34 @@
+// Bundles the extension, the worker (LSP server + CLI) and its worker threads into dist/ with esbuild.
+import { build } from 'esbuild';
+import { chmodSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const watch = process.argv.includes('--watch');
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  logLevel: 'warning',
+  // Native addons stay outside the bundle and ship in node_modules.
+  external: ['vscode', 'onnxruntime-node', 'sharp'],
+};
+
+const workerDir = 'server/src/clip/workers';
+const workers = existsSync(workerDir)
+  ? readdirSync(workerDir).filter((f) => f.endsWith('.ts')).map((f) => join(workerDir, f))
+  : [];
+
+const jobs = [
+  { entryPoints: { server: 'server/src/server.ts' }, outdir: 'dist' },
+  { entryPoints: { cli: 'server/src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: { extension: 'client/src/extension.ts' }, outdir: 'dist' },
+];
+if (workers.length) jobs.push({ entryPoints: workers, outdir: 'dist/workers' });
+
+await Promise.all(
+  jobs.filter((j) => Object.values(j.entryPoints).every((p) => existsSync(p))).map((j) => build({ ...common, ...j })),
+);
+if (existsSync('dist/cli.js')) chmodSync('dist/cli.js', 0o755);
+if (watch) console.log('bundled');

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine for GLA Studio: Debian packages for the fixture generators, npm dependencies, a build,
+# and the generated test fixtures and sample dataset. Safe to rerun.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Python packages used only by the committed fixture generators (reference values, images, tiny ONNX models).
+pkgs=(python3-numpy python3-pil python3-onnx python3-regex)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else
+    echo "setup: need root to install ${missing[*]} (apt-get)" >&2; exit 1; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund
+npm run build
+npm run fixtures

@@ -1,0 +1,21 @@
+import type { Command } from './command';
+import { priorCommand } from './prior';
+import { ensembleCommand } from './ensemble';
+import { evaluateCommand } from './evaluate';
+import { tokenizeCommand } from './tokenize';
+import { embedCommand } from './embed';
+import { analyzeCommand } from './analyze';
+import { classifyCommand } from './classify';
+import { modelCommand } from './model';
+
+/** Every `gla` subcommand, in the order `gla --help` lists them. */
+export const commands: Command[] = [
+  analyzeCommand,
+  classifyCommand,
+  embedCommand,
+  tokenizeCommand,
+  modelCommand,
+  priorCommand,
+  ensembleCommand,
+  evaluateCommand,
+];

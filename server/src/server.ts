@@ -1,0 +1,2 @@
+// LSP wiring only; features live in lsp/.
+export {};
