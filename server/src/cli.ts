@@ -20,7 +20,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = commands.find((c) => c.name === name);
   if (!command) throw new UserError(`unknown command '${name}'. Run 'gla --help' for the list.`);
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // Words after `--` are data (texts to tokenize), never flags.
+  const flags = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (flags.includes('--help') || flags.includes('-h')) {
     process.stdout.write(`usage: ${command.usage}\n`);
     return 0;
   }
