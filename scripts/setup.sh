@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Python packages used only by the committed fixture generators (reference values, images, tiny ONNX models).
-pkgs=(python3-numpy python3-pil python3-onnx python3-regex)
+pkgs=(python3-numpy python3-pil python3-onnx python3-regex python3-cryptography)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -14,13 +14,9 @@ export class CancelledError extends Error {
   }
 }
 
-/** A cancellation signal that plain-data layers (engine, clip, store) accept without knowing about LSP or the CLI. */
-export interface CancelSignal {
-  readonly cancelled: boolean;
-}
-
-export function throwIfCancelled(signal: CancelSignal | undefined): void {
-  if (signal?.cancelled) throw new CancelledError();
+/** Layers below the CLI and LSP take a standard AbortSignal for cancellation; this turns it into our error. */
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError();
 }
 
 /** One line describing any thrown value, for `failed` lists and stderr. */
