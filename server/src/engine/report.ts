@@ -1,0 +1,97 @@
+/**
+ * report.json, as DESIGN.md pins it (plus fields marked "extra"). Plain serialisable data: the CLI writes it, the
+ * language server turns it into diagnostics and hovers, and the bias panel draws it.
+ */
+export const REPORT_VERSION = 1;
+
+/** The four models GLA compares (DESIGN steps 2–5). */
+export type ModelKind = 'zeroShot' | 'debiased' | 'finetuned' | 'gla';
+export const MODEL_KINDS: readonly ModelKind[] = ['zeroShot', 'debiased', 'finetuned', 'gla'];
+
+export interface ModelMetrics {
+  top1: number;
+  meanRecall: number;
+  /** Mean recall over the third of classes with the largest q (head), the middle third, the smallest third. */
+  head: number;
+  medium: number;
+  tail: number;
+  nll: number;
+  ece: number;
+}
+
+export type PerModel<T> = { [K in ModelKind]: T };
+export type SplitName = 'train' | 'val' | 'test';
+
+export interface ClassReport {
+  name: string;
+  prompt: string;
+  prior: number;
+  logPrior: number;
+  /** extra: log(C·q_c), CLIP's bias toward (+) or against (−) the class in nats against uniform. */
+  bias: number;
+  /** extra: head, medium or tail by q. */
+  group: 'head' | 'medium' | 'tail';
+  support: Record<SplitName, number>;
+  /** null where the model could not be evaluated (no test images of the class, or label-free runs). */
+  recall: PerModel<number | null>;
+  precision: PerModel<number | null>;
+}
+
+export interface LabelIssue {
+  /** Path of the image relative to the dataset root, with / separators. */
+  path: string;
+  given: string;
+  suggested: string;
+  /** Out-of-sample GLA probability of the suggested class. */
+  confidence: number;
+}
+
+export interface FailedImage {
+  path: string;
+  error: string;
+}
+
+/** extra: the most confused class pairs under GLA on the evaluation split. */
+export interface ConfusionPair {
+  actual: string;
+  predicted: string;
+  count: number;
+}
+
+export interface Report {
+  version: number;
+  /** extra: the run's id (its folder name under .gla/runs/) and when it finished. */
+  runId: string;
+  createdAt: string;
+  model: { id: string; dim: number; executionProvider?: string };
+  dataset: {
+    root: string;
+    /** extra: the gla.yaml the run used, if any. */
+    manifest?: string;
+    splits: Record<SplitName, number>;
+    /** extra: where the splits came from. */
+    splitSource: 'folders' | 'manifest' | 'csv' | 'seeded' | 'shots' | 'none';
+    seed?: number;
+  };
+  labelFree: boolean;
+  prior: {
+    temperature: number;
+    values: number[];
+    /** extra: how T was chosen and which samples fitted q and T. */
+    temperatureRule?: 'likelihood' | 'confidence' | 'fixed';
+    fittedOn?: string;
+  };
+  /** Metrics on the evaluation split; null for models a label-free run cannot score. */
+  metrics: PerModel<ModelMetrics | null>;
+  /** extra: which samples the metrics were computed on ("test", or "cross-validated" when there is no test split). */
+  evaluatedOn: string;
+  classes: ClassReport[];
+  labelIssues: LabelIssue[];
+  failed: FailedImage[];
+  /** extra */
+  confusions: ConfusionPair[];
+  /** extra: plain-language remarks (e.g. "no test split: metrics are cross-validated"). */
+  notes: string[];
+  /** Seconds per stage. */
+  timings: Record<string, number>;
+}
