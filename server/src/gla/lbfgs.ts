@@ -1,0 +1,118 @@
+/** f(x), writing ∇f(x) into `gradient`. */
+export type Objective = (x: Float64Array, gradient: Float64Array) => number;
+
+export interface LbfgsOptions {
+  /** Stop when max |∇f| falls to this. */
+  gradientTolerance: number;
+  maxIterations: number;
+  /** Number of correction pairs kept. */
+  memory: number;
+}
+
+export interface LbfgsResult {
+  x: Float64Array;
+  value: number;
+  gradientNorm: number;
+  iterations: number;
+  evaluations: number;
+  converged: boolean;
+}
+
+const DEFAULTS: LbfgsOptions = { gradientTolerance: 1e-6, maxIterations: 500, memory: 10 };
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let k = 0; k < a.length; k++) s += a[k] * b[k];
+  return s;
+}
+
+function maxAbs(a: Float64Array): number {
+  let m = 0;
+  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k]));
+  return m;
+}
+
+/** Limited-memory BFGS (two-loop recursion) with Armijo backtracking; pairs failing the curvature test are skipped. */
+export function minimizeLbfgs(f: Objective, start: Float64Array, options: Partial<LbfgsOptions> = {}): LbfgsResult {
+  const opts = { ...DEFAULTS, ...options };
+  const n = start.length;
+  const x = Float64Array.from(start);
+  const g = new Float64Array(n);
+  const d = new Float64Array(n);
+  const xNew = new Float64Array(n);
+  const gNew = new Float64Array(n);
+  const sList: Float64Array[] = [];
+  const yList: Float64Array[] = [];
+  const rho: number[] = [];
+  const alpha = new Float64Array(opts.memory);
+  let fx = f(x, g);
+  let evaluations = 1;
+  let iterations = 0;
+  while (maxAbs(g) > opts.gradientTolerance && iterations < opts.maxIterations) {
+    iterations++;
+    // Two-loop recursion: d = −H·g with H the L-BFGS inverse-Hessian estimate.
+    for (let k = 0; k < n; k++) d[k] = -g[k];
+    for (let m = sList.length - 1; m >= 0; m--) {
+      alpha[m] = rho[m] * dot(sList[m], d);
+      const y = yList[m];
+      for (let k = 0; k < n; k++) d[k] -= alpha[m] * y[k];
+    }
+    if (sList.length > 0) {
+      const last = sList.length - 1;
+      const gamma = dot(sList[last], yList[last]) / dot(yList[last], yList[last]);
+      for (let k = 0; k < n; k++) d[k] *= gamma;
+    } else {
+      // First step: scale so that it moves by at most 1 in max-norm.
+      const scale = 1 / Math.max(1, maxAbs(d));
+      for (let k = 0; k < n; k++) d[k] *= scale;
+    }
+    for (let m = 0; m < sList.length; m++) {
+      const beta = rho[m] * dot(yList[m], d);
+      const s = sList[m];
+      for (let k = 0; k < n; k++) d[k] += (alpha[m] - beta) * s[k];
+    }
+    let slope = dot(g, d);
+    if (!(slope < 0)) {
+      // Lost descent (round-off): restart from steepest descent.
+      sList.length = yList.length = rho.length = 0;
+      for (let k = 0; k < n; k++) d[k] = -g[k] / Math.max(1, maxAbs(g));
+      slope = dot(g, d);
+    }
+    let t = 1;
+    let fNew = Infinity;
+    let accepted = false;
+    for (let ls = 0; ls < 40; ls++) {
+      for (let k = 0; k < n; k++) xNew[k] = x[k] + t * d[k];
+      fNew = f(xNew, gNew);
+      evaluations++;
+      if (Number.isFinite(fNew) && fNew <= fx + 1e-4 * t * slope) {
+        accepted = true;
+        break;
+      }
+      t *= 0.5;
+    }
+    if (!accepted) break;
+    const s = new Float64Array(n);
+    const y = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      s[k] = xNew[k] - x[k];
+      y[k] = gNew[k] - g[k];
+    }
+    const sy = dot(s, y);
+    if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y))) {
+      if (sList.length === opts.memory) {
+        sList.shift();
+        yList.shift();
+        rho.shift();
+      }
+      sList.push(s);
+      yList.push(y);
+      rho.push(1 / sy);
+    }
+    x.set(xNew);
+    g.set(gNew);
+    fx = fNew;
+  }
+  const gn = maxAbs(g);
+  return { x, value: fx, gradientNorm: Math.sqrt(dot(g, g)), iterations, evaluations, converged: gn <= opts.gradientTolerance };
+}

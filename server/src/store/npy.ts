@@ -1,0 +1,112 @@
+import { promises as fs } from 'node:fs';
+import { UserError } from '../errors';
+import { writeFileAtomic } from './atomic-write';
+
+export type NpyDtype = 'float32' | 'float64' | 'int32' | 'int64';
+export type NpyData = Float32Array | Float64Array | Int32Array | BigInt64Array;
+
+/** A NumPy array as plain data: little-endian, C order. */
+export interface NpyArray {
+  dtype: NpyDtype;
+  shape: number[];
+  data: NpyData;
+}
+
+const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // "\x93NUMPY"
+const DESCR: Record<string, NpyDtype> = { '<f4': 'float32', '<f8': 'float64', '<i4': 'int32', '<i8': 'int64' };
+const BYTES: Record<NpyDtype, number> = { float32: 4, float64: 8, int32: 4, int64: 8 };
+const DESCR_OF: Record<NpyDtype, string> = { float32: '<f4', float64: '<f8', int32: '<i4', int64: '<i8' };
+
+/** Parses the bytes of a .npy file; `name` only labels error messages. */
+export function parseNpy(bytes: Uint8Array, name = 'array'): NpyArray {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length < 10 || !buf.subarray(0, 6).equals(MAGIC)) {
+    throw new UserError(`${name} is not a .npy file (missing the \\x93NUMPY magic)`);
+  }
+  const major = buf[6];
+  let headerLen: number;
+  let headerStart: number;
+  if (major === 1) {
+    headerLen = buf.readUInt16LE(8);
+    headerStart = 10;
+  } else if (major === 2 || major === 3) {
+    if (buf.length < 12) throw new UserError(`${name}: truncated .npy header`);
+    headerLen = buf.readUInt32LE(8);
+    headerStart = 12;
+  } else {
+    throw new UserError(`${name}: unsupported .npy format version ${major}`);
+  }
+  if (headerStart + headerLen > buf.length) throw new UserError(`${name}: truncated .npy header`);
+  const header = buf.toString(major === 3 ? 'utf8' : 'latin1', headerStart, headerStart + headerLen);
+  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr === undefined || fortran === undefined || shapeText === undefined) {
+    throw new UserError(`${name}: malformed .npy header`);
+  }
+  const dtype = DESCR[descr === '<f4' || descr === '<f8' || descr === '<i4' || descr === '<i8' ? descr : ''];
+  if (!dtype) {
+    const why = descr.startsWith('>') ? 'big-endian data' : `dtype '${descr}'`;
+    throw new UserError(`${name}: unsupported ${why}; expected float32, float64, int32 or int64, little-endian`);
+  }
+  if (fortran === 'True') throw new UserError(`${name}: Fortran-ordered arrays are not supported; save it in C order`);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => Number(s.replace(/L$/, '')));
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new UserError(`${name}: malformed shape (${shapeText})`);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const dataStart = headerStart + headerLen;
+  const byteLength = count * BYTES[dtype];
+  if (buf.length - dataStart < byteLength) {
+    throw new UserError(`${name}: truncated data (expected ${byteLength} bytes for shape (${shape.join(', ')}), found ${buf.length - dataStart})`);
+  }
+  // Typed arrays need aligned offsets; copy only when the file's buffer is misaligned.
+  const offset = buf.byteOffset + dataStart;
+  const aligned = offset % BYTES[dtype] === 0;
+  const source = aligned ? buf.buffer : buf.buffer.slice(offset, offset + byteLength);
+  const start = aligned ? offset : 0;
+  const data =
+    dtype === 'float32' ? new Float32Array(source, start, count)
+    : dtype === 'float64' ? new Float64Array(source, start, count)
+    : dtype === 'int32' ? new Int32Array(source, start, count)
+    : new BigInt64Array(source, start, count);
+  return { dtype, shape, data };
+}
+
+/** Serialises an array as a version 1.0 .npy file, the header padded to 64 bytes as NumPy does. */
+export function serializeNpy(array: NpyArray): Uint8Array {
+  const count = array.shape.reduce((a, b) => a * b, 1);
+  if (count !== array.data.length) throw new Error(`shape (${array.shape.join(', ')}) does not match ${array.data.length} values`);
+  const shape = array.shape.length === 1 ? `(${array.shape[0]},)` : `(${array.shape.join(', ')})`;
+  let header = `{'descr': '${DESCR_OF[array.dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
+  const unpadded = 10 + header.length + 1;
+  header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
+  const out = new Uint8Array(10 + header.length + array.data.byteLength);
+  out.set(MAGIC, 0);
+  out[6] = 1;
+  out[7] = 0;
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  out.set(Buffer.from(header, 'latin1'), 10);
+  out.set(new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength), 10 + header.length);
+  return out;
+}
+
+/** Reads a .npy file, turning a missing or unreadable file into a clear user error. */
+export async function readNpy(path: string): Promise<NpyArray> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UserError(`${path}: no such file`);
+    if (code === 'EISDIR') throw new UserError(`${path}: is a directory, expected a .npy file`);
+    throw new UserError(`${path}: cannot read (${code ?? String(err)})`);
+  }
+  return parseNpy(bytes, path);
+}
+
+export async function writeNpy(path: string, array: NpyArray): Promise<void> {
+  await writeFileAtomic(path, serializeNpy(array));
+}

@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parseNpy, serializeNpy } from '../../server/src/store/npy';
+import { GlaCase } from '../helpers/gla-cases';
+
+test('reads NumPy-written float32, float64 and int64 arrays', () => {
+  const c = new GlaCase('metrics');
+  const z = parseNpy(readFileSync(c.path('logits.npy')));
+  assert.equal(z.dtype, 'float32');
+  assert.deepEqual(z.shape, [500, 12]);
+  const y = parseNpy(readFileSync(c.path('labels.npy')));
+  assert.equal(y.dtype, 'int64');
+  assert.deepEqual(y.shape, [500]);
+  const p = parseNpy(readFileSync(new GlaCase('label-issues').path('probabilities.npy')));
+  assert.equal(p.dtype, 'float64');
+});
+
+test('round-trips every supported dtype, with a 64-byte aligned header', () => {
+  for (const data of [Float32Array.from([1.5, -2]), Float64Array.from([Math.PI, 1e-300]), Int32Array.from([-7, 9]), BigInt64Array.from([-3n, 2n ** 40n])]) {
+    const dtype = data instanceof Float32Array ? 'float32' : data instanceof Float64Array ? 'float64' : data instanceof Int32Array ? 'int32' : 'int64';
+    const bytes = serializeNpy({ dtype, shape: [1, 2], data });
+    const headerLength = new DataView(bytes.buffer).getUint16(8, true);
+    assert.equal((10 + headerLength) % 64, 0);
+    const back = parseNpy(bytes);
+    assert.equal(back.dtype, dtype);
+    assert.deepEqual(back.shape, [1, 2]);
+    assert.deepEqual(Array.from(back.data as ArrayLike<unknown>), Array.from(data as ArrayLike<unknown>));
+  }
+});
+
+test('anything else is a clear error', () => {
+  const header = (descr: string, extra = "'fortran_order': False, 'shape': (2,), "): Buffer => {
+    const h = `{'descr': '${descr}', ${extra}}`.padEnd(118, ' ') + '\n';
+    const b = Buffer.alloc(10 + h.length + 16);
+    Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(b);
+    b.writeUInt16LE(h.length, 8);
+    b.write(h, 10, 'latin1');
+    return b;
+  };
+  assert.throws(() => parseNpy(Buffer.from('hello, not numpy')), /not a \.npy file/);
+  assert.throws(() => parseNpy(header('<f2')), /unsupported dtype '<f2'/);
+  assert.throws(() => parseNpy(header('>f4')), /big-endian/);
+  assert.throws(() => parseNpy(header('<f4', "'fortran_order': True, 'shape': (2,), ")), /Fortran-ordered/);
+  assert.throws(() => parseNpy(header('<f8', "'fortran_order': False, 'shape': (9,), ")), /truncated data/);
+});
