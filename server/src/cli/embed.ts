@@ -1,12 +1,108 @@
-import type { Command } from './command';
+import { basename, dirname } from 'node:path';
 import { UserError } from '../errors';
+import { ImageEmbedder } from '../clip/image-embedder';
+import { parseExecutionProviderRequest } from '../clip/execution-providers';
+import { isModelVariant } from '../clip/registry';
+import { collectImagePaths } from '../dataset/image-files';
+import { embedImages } from '../engine/embed-images';
+import { DEFAULT_MODEL, openModel } from '../engine/open-model';
+import { writeFileAtomic } from '../store/atomic-write';
+import { defaultCacheDir } from '../store/cache-dir';
+import { EmbeddingCache } from '../store/embedding-cache';
+import { writeNpy } from '../store/npy';
+import { PathIndex } from '../store/path-index';
+import { parseCommandArgs, required } from './args';
+import { printJson, type Command } from './command';
+import { DownloadProgressLine } from './download-progress';
+import { withInterrupt } from './interrupt';
+import { ProgressBar } from './progress-bar';
 
-// Placeholder until this command lands; it fails loudly rather than pretending.
+const USAGE = `gla embed --model DIR|ID PATH... --out PREFIX [--batch-size N] [--provider auto|cpu|cuda|dml|coreml|webgpu]
+          [--variant fp32|quantized|fp16] [--cache-dir DIR] [--json]
+
+Embeds images with CLIP's image tower into PREFIX.npy (N × D float32, rows in the order of PREFIX.json's
+"paths") and PREFIX.json {model, dim, paths, failed}. PATHs are image files or folders (searched recursively).
+Embeddings are cached by content, so a second run over the same images is fast; unreadable files are listed in
+"failed" with the reason, and the rest are embedded.`;
+
 export const embedCommand: Command = {
   name: 'embed',
-  summary: '(not yet available)',
-  usage: 'gla embed',
-  async run(): Promise<number> {
-    throw new UserError('gla embed: not yet available in this build');
+  summary: 'embed images with CLIP into PREFIX.npy + PREFIX.json',
+  usage: USAGE,
+  async run(argv) {
+    const { options, positionals } = parseCommandArgs('embed', argv, {
+      model: 'string',
+      out: 'string',
+      'batch-size': 'number',
+      provider: 'string',
+      variant: 'string',
+      'cache-dir': 'string',
+      json: 'boolean',
+    });
+    const prefix = required('embed', 'out', options.out).replace(/\.(npy|json)$/, '');
+    if (positionals.length === 0) throw new UserError('gla embed: give at least one image file or folder');
+    if (options.variant && !isModelVariant(options.variant)) throw new UserError(`gla embed: --variant must be fp32, quantized or fp16`);
+    const batchSize = options['batch-size'];
+    if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new UserError('gla embed: --batch-size must be a positive integer');
+    const provider = parseExecutionProviderRequest(options.provider ?? 'auto');
+    const cacheDir = options['cache-dir'] ?? defaultCacheDir();
+    const paths = await collectImagePaths(positionals);
+    if (paths.length === 0) throw new UserError(`gla embed: no image files found in ${positionals.join(', ')}`);
+
+    return withInterrupt(async (signal) => {
+      const started = Date.now();
+      const download = new DownloadProgressLine((t) => process.stderr.write(t), 'downloading model', { tty: Boolean(process.stderr.isTTY) });
+      const model = await openModel(options.model ?? DEFAULT_MODEL, {
+        cacheDir,
+        variant: options.variant as never,
+        allowDownload: true,
+        signal,
+        onProgress: (p) => download.update(p),
+      });
+      download.finish();
+      const cache = new EmbeddingCache(cacheDir, model.namespace);
+      const index = new PathIndex(cacheDir);
+      await index.load();
+      let embedder: ImageEmbedder | undefined;
+      const bar = new ProgressBar('embedding', 'img');
+      let result;
+      try {
+        result = await embedImages(
+          paths,
+          async () => (embedder = await ImageEmbedder.open({ visionPath: model.folder.visionPath, config: model.config, provider, batchSize })),
+          cache,
+          index,
+          { signal, onProgress: (done, total, cached) => bar.update(done, total, cached ? `${cached} cached` : '', cached) },
+        );
+      } finally {
+        bar.finish();
+        await embedder?.close();
+      }
+      if (result.paths.length === 0) throw new UserError(`gla embed: none of the ${paths.length} images could be read (first error: ${result.failed[0]?.path}: ${result.failed[0]?.error})`);
+      const manifest = {
+        model: model.folder.id,
+        dim: result.dim,
+        paths: result.paths,
+        failed: result.failed,
+        variant: model.folder.variant,
+        executionProvider: embedder?.provider ?? 'cache',
+        cached: result.cached,
+        computed: result.computed,
+        seconds: (Date.now() - started) / 1000,
+      };
+      await writeNpy(`${prefix}.npy`, { dtype: 'float32', shape: [result.paths.length, result.dim], data: result.embeddings });
+      await writeFileAtomic(`${prefix}.json`, JSON.stringify(manifest, null, 2) + '\n');
+      if (options.json) {
+        printJson(manifest);
+      } else {
+        const where = dirname(prefix) === '.' ? basename(prefix) : prefix;
+        process.stderr.write(
+          `embedded ${result.paths.length} images (${result.cached} from cache, ${result.computed} computed on ${manifest.executionProvider}) ` +
+            `into ${where}.npy (${result.paths.length} × ${result.dim}) in ${manifest.seconds.toFixed(1)} s\n`,
+        );
+        for (const f of result.failed) process.stderr.write(`  skipped ${f.path}: ${f.error}\n`);
+      }
+      return 0;
+    });
   },
 };

@@ -8,6 +8,7 @@ import { isDirectory } from '../clip/model-layout';
 import { MODEL_VARIANTS, findModel, filesFor, isModelVariant, listModels, type ModelVariant } from '../clip/registry';
 import { parseCommandArgs } from './args';
 import { printJson, type Command } from './command';
+import { withInterrupt } from './interrupt';
 import { DownloadProgressLine, formatBytes } from './download-progress';
 
 const USAGE = [
@@ -73,35 +74,27 @@ async function download(argv: string[]): Promise<number> {
   const tty = Boolean(process.stderr.isTTY);
   const line = new DownloadProgressLine((t) => process.stderr.write(t), `${entry.id} (${variant})`, { tty });
 
-  // First Ctrl-C cancels cleanly (the .part stays for a resume); a second one quits at once.
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   if (!options.json) process.stderr.write(`downloading ${entry.id} (${variant}) from ${describeHub()} into ${modelCacheDir(cacheDir, entry.id)}\n`);
   let result;
   try {
-    result = await downloadModel(entry, variant, {
-      cacheDir,
-      signal: controller.signal,
-      onProgress: (p) => line.update(p),
-      onFile: (f, path) => {
-        const checks = f.sha256Verified ? 'sha256 ok' : f.sizeVerified ? 'size ok, no sha256 declared' : 'unverified: no size or sha256 declared';
-        line.note(`  ${path}  ${formatBytes(f.size)}  ${checks}`);
-      },
-    });
+    // First Ctrl-C cancels cleanly (the .part stays for a resume); a second one quits at once.
+    result = await withInterrupt((signal) =>
+      downloadModel(entry, variant, {
+        cacheDir,
+        signal,
+        onProgress: (p) => line.update(p),
+        onFile: (f, path) => {
+          const checks = f.sha256Verified ? 'sha256 ok' : f.sizeVerified ? 'size ok, no sha256 declared' : 'unverified: no size or sha256 declared';
+          line.note(`  ${path}  ${formatBytes(f.size)}  ${checks}`);
+        },
+      }),
+    );
   } catch (err) {
     line.finish();
     if (err instanceof CancelledError) {
       process.stderr.write('gla model download: cancelled; partial files are kept, run the same command again to resume\n');
     }
     throw err;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
   line.finish();
   const fetchedBytes = result.fetched.reduce((s, f) => s + f.size, 0);
