@@ -1,12 +1,110 @@
-import type { Command } from './command';
+import { relative } from 'node:path';
 import { UserError } from '../errors';
+import { analyzeDataset, type AnalysisProgress } from '../engine/analyze';
+import { MODEL_KINDS, type Report } from '../engine/report';
+import { defaultCacheDir } from '../store/cache-dir';
+import { parseCommandArgs } from './args';
+import { printJson, type Command } from './command';
+import { readPriorFile } from './inputs';
+import { withInterrupt } from './interrupt';
+import { ProgressBar } from './progress-bar';
 
-// Placeholder until this command lands; it fails loudly rather than pretending.
+const USAGE = `gla analyze DATASET [--model DIR|ID] [--out DIR] [--json]
+            [--shots K] [--seed S] [--label-free [--target-prior P.json]] [--embeddings PREFIX]
+            [--templates T ...] [--calibrate likelihood|confidence] [--provider auto|cpu|cuda|…] [--batch-size N]
+
+Classifies a dataset with CLIP, estimates CLIP's pre-training label bias q, fits a linear probe, combines both
+with GLA, and flags suspected mislabelled images. DATASET is a folder of class folders (optionally under
+train/ val/ test/), a gla.yaml, or a path,label[,split] CSV. Writes report.json and predictions.csv to
+.gla/runs/<time>/ (or --out DIR). The model is downloaded on first use when it is a known id.`;
+
+const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '    —' : `${(100 * v).toFixed(1).padStart(5)}%`);
+
+/** The closing summary: top-1 of the four models and the most and least favoured classes. */
+export function summaryTable(report: Report, runDir: string): string {
+  const label: Record<string, string> = { zeroShot: 'zero-shot', debiased: 'debiased zero-shot', finetuned: 'fine-tuned (probe)', gla: 'GLA' };
+  const lines = [''];
+  if (report.labelFree) {
+    lines.push(`label-free run: ${report.classes.length} classes, predictions for every image (no labels, so no accuracy)`);
+  } else {
+    lines.push(`${'model'.padEnd(20)} ${'top-1'.padStart(6)} ${'mean rec.'.padStart(9)} ${'head'.padStart(6)} ${'medium'.padStart(6)} ${'tail'.padStart(6)}   (${report.evaluatedOn})`);
+    for (const k of MODEL_KINDS) {
+      const m = report.metrics[k];
+      lines.push(`${label[k].padEnd(20)} ${pct(m?.top1)} ${pct(m?.meanRecall).padStart(9)} ${pct(m?.head)} ${pct(m?.medium)} ${pct(m?.tail)}`);
+    }
+  }
+  const sorted = [...report.classes].sort((a, b) => b.bias - a.bias);
+  const fmt = (c: Report['classes'][number]): string => `${c.name} (${c.bias >= 0 ? '+' : ''}${c.bias.toFixed(2)})`;
+  const k = Math.min(3, sorted.length);
+  lines.push('', `CLIP favours  ${sorted.slice(0, k).map(fmt).join(', ')}`, `CLIP neglects ${sorted.slice(-k).reverse().map(fmt).join(', ')}   (log(C·q), nats)`);
+  if (report.labelIssues.length) lines.push(`${report.labelIssues.length} suspected label error(s), e.g. ${report.labelIssues[0].path} → ${report.labelIssues[0].suggested}`);
+  if (report.failed.length) lines.push(`${report.failed.length} file(s) skipped, e.g. ${report.failed[0].path}: ${report.failed[0].error}`);
+  for (const note of report.notes) lines.push(`note: ${note}`);
+  const where = relative(process.cwd(), runDir) || '.';
+  lines.push('', `report: ${where}/report.json   predictions: ${where}/predictions.csv`);
+  return lines.join('\n') + '\n';
+}
+
 export const analyzeCommand: Command = {
   name: 'analyze',
-  summary: '(not yet available)',
-  usage: 'gla analyze',
-  async run(): Promise<number> {
-    throw new UserError('gla analyze: not yet available in this build');
+  summary: 'classify a dataset, measure CLIP\'s label bias and fix it with GLA',
+  usage: USAGE,
+  async run(argv) {
+    const { options, positionals } = parseCommandArgs('analyze', argv, {
+      model: 'string',
+      out: 'string',
+      json: 'boolean',
+      shots: 'number',
+      seed: 'number',
+      'label-free': 'boolean',
+      'target-prior': 'string',
+      embeddings: 'string',
+      templates: 'strings',
+      calibrate: 'string',
+      provider: 'string',
+      'batch-size': 'number',
+      'cache-dir': 'string',
+    });
+    if (positionals.length !== 1) throw new UserError('gla analyze: give exactly one DATASET (a folder, a gla.yaml or a CSV)');
+    const rule = options.calibrate;
+    if (rule !== undefined && rule !== 'likelihood' && rule !== 'confidence') throw new UserError(`gla analyze: --calibrate takes likelihood or confidence, got '${rule}'`);
+    if (options['target-prior'] && !options['label-free']) throw new UserError('gla analyze: --target-prior applies to --label-free runs');
+    const targetPrior = options['target-prior'] ? Array.from((await readPriorFile(options['target-prior'], 'target prior')).logPrior, Math.exp) : undefined;
+    const bar = new ProgressBar('embedding', 'img');
+    let stage = '';
+    const onProgress = (p: AnalysisProgress): void => {
+      if (p.stage === 'embed' && p.total !== undefined) {
+        bar.update(p.done ?? 0, p.total, /cached/.test(p.message) ? p.message.replace(/^embedding images /, '') : '');
+        return;
+      }
+      if (p.stage !== stage) {
+        if (stage === 'embed') bar.finish();
+        stage = p.stage;
+        process.stderr.write(`• ${p.message}\n`);
+      }
+    };
+    const { runDir, report } = await withInterrupt((signal) =>
+      analyzeDataset(
+        {
+          dataset: positionals[0],
+          model: options.model,
+          out: options.out,
+          cacheDir: options['cache-dir'] ?? defaultCacheDir(),
+          executionProvider: options.provider,
+          batchSize: options['batch-size'],
+          templates: options.templates,
+          shots: options.shots,
+          seed: options.seed,
+          labelFree: options['label-free'],
+          targetPrior,
+          embeddings: options.embeddings,
+          temperatureRule: rule as 'likelihood' | 'confidence' | undefined,
+        },
+        { signal, onProgress, onNotice: (m) => process.stderr.write(`warning: ${m}\n`) },
+      ).finally(() => bar.finish()),
+    );
+    if (options.json) printJson({ runDir, ...report });
+    else process.stdout.write(summaryTable(report, runDir));
+    return 0;
   },
 };

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { extname, join } from 'node:path';
 import { UserError } from '../errors';
+import { byCodePoint } from './dataset-folders';
 
 /** Extensions we treat as images when walking folders (any file named explicitly is tried regardless). */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif', '.bmp', '.dib']);
@@ -12,11 +13,6 @@ export function isImageName(name: string): boolean {
 /** Hidden entries and our own output folder are never part of a dataset. */
 export function isIgnoredEntry(name: string): boolean {
   return name.startsWith('.') || name === 'node_modules' || name === '__MACOSX';
-}
-
-/** Sorted by code point, so row order never depends on the locale or the file system. */
-export function byCodePoint(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Every file under `dir` (recursively), sorted; `images` keeps image extensions, `others` the rest. */

@@ -1,9 +1,35 @@
-import { UserError } from '../errors';
-import type { Report } from './report';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CancelledError, UserError, throwIfCancelled } from '../errors';
+import { ImageEmbedder } from '../clip/image-embedder';
+import { parseExecutionProviderRequest } from '../clip/execution-providers';
+import { DEFAULT_TEMPLATES, expandTemplates } from '../clip/templates';
+import { discoverDataset, type Dataset } from '../dataset/discover';
+import { debiasedLogits } from '../gla/ensemble';
+import { matchPrior } from '../gla/label-free';
+import { findLabelIssues } from '../gla/label-issues';
+import { takeLabels, takeRows, type Matrix } from '../gla/matrix';
+import { probeLogits } from '../gla/probe';
+import { softmaxRows } from '../gla/softmax';
+import type { TemperatureRule } from '../gla/temperature';
+import { normalizeRows, zeroShotLogits } from '../gla/zero-shot';
+import { writeFileAtomic } from '../store/atomic-write';
+import { EmbeddingCache } from '../store/embedding-cache';
+import { PathIndex } from '../store/path-index';
+import { embedImages, type EmbeddedImages } from './embed-images';
+import { crossFittedProbeLogits, fitPrior, fitProbe, glaFor, type LabelledData } from './fit-models';
+import { DEFAULT_MODEL, openModel } from './open-model';
+import { loadPrecomputedEmbeddings } from './precomputed-embeddings';
+import { predictionsCsv, type PredictionRow } from './predictions-csv';
+import { buildReport, type Scored } from './report-builder';
+import type { PerModel, Report } from './report';
+import { saveRunArtifacts } from './run-artifacts';
+import { newRunId, PendingRun, runsFolder } from './run-folder';
+import { buildTextHead } from './text-head';
 
 /** What to analyse and how; plain data, shared by the CLI and the language server. */
 export interface AnalysisRequest {
-  /** A dataset folder, or its gla.yaml (file-system paths, not URIs). */
+  /** A dataset folder, its gla.yaml, or a path,label[,split] CSV (file-system paths, not URIs). */
   dataset: string;
   /** Model id or folder; defaults to gla.yaml's `model:`, then clip-vit-base-patch32. */
   model?: string;
@@ -13,14 +39,18 @@ export interface AnalysisRequest {
   cacheDir: string;
   executionProvider?: string;
   batchSize?: number;
-  /** Prompt templates overriding gla.yaml's. */
+  /** Prompt templates (or set names like imagenet-80) overriding gla.yaml's. */
   templates?: string[];
   /** Paper protocol: K train images per class, min(K,4) for val. */
   shots?: number;
   seed?: number;
   labelFree?: boolean;
+  /** Label-free mode's target prior π (uniform when absent). */
+  targetPrior?: number[];
   /** PREFIX of precomputed embeddings (PREFIX.npy + PREFIX.json). */
   embeddings?: string;
+  /** How T is chosen: by likelihood jointly with q (default), or the reference's confidence rule. */
+  temperatureRule?: TemperatureRule;
   allowDownload?: boolean;
 }
 
@@ -45,9 +75,238 @@ export interface AnalysisResult {
   report: Report;
 }
 
+/** Stage timer: seconds per stage for report.json's timings. */
+class Timings {
+  readonly seconds: Record<string, number> = {};
+  private readonly started = performance.now();
+  private mark = this.started;
+  lap(stage: string): void {
+    const now = performance.now();
+    this.seconds[stage] = (this.seconds[stage] ?? 0) + (now - this.mark) / 1000;
+    this.mark = now;
+  }
+  total(): void {
+    this.seconds.total = (performance.now() - this.started) / 1000;
+  }
+}
+
 /** Runs the whole pipeline: dataset → embeddings → zero-shot → prior → probe → GLA → report (DESIGN steps 1–9). */
 export async function analyzeDataset(request: AnalysisRequest, hooks: AnalysisHooks = {}): Promise<AnalysisResult> {
-  void request;
-  void hooks;
-  throw new UserError('analysis engine not yet available in this build');
+  const { signal } = hooks;
+  const progress = (stage: AnalysisStage, message: string, done?: number, total?: number): void => hooks.onProgress?.({ stage, message, done, total });
+  const timings = new Timings();
+
+  progress('discover', 'reading the dataset');
+  const dataset = await discoverDataset(request.dataset, { shots: request.shots, seed: request.seed, labelFree: request.labelFree });
+  const templates = expandTemplates(request.templates?.length ? request.templates : dataset.templates?.length ? dataset.templates : DEFAULT_TEMPLATES);
+  timings.lap('discover');
+  throwIfCancelled(signal);
+
+  const pending = await PendingRun.create(request.out ?? join(runsFolder(dataset.root, request.workspaceRoot ?? process.cwd()), newRunId()));
+  try {
+    const result = await analyzeInto(pending, dataset, templates, request, hooks, progress, timings);
+    const runDir = await pending.commit();
+    return { runDir, report: result };
+  } catch (err) {
+    await pending.discard();
+    throw err;
+  }
+}
+
+async function analyzeInto(
+  pending: PendingRun,
+  dataset: Dataset,
+  templates: string[],
+  request: AnalysisRequest,
+  hooks: AnalysisHooks,
+  progress: (stage: AnalysisStage, message: string, done?: number, total?: number) => void,
+  timings: Timings,
+): Promise<Report> {
+  const { signal } = hooks;
+  const provider = parseExecutionProviderRequest(request.executionProvider ?? 'auto');
+  let precomputed: Awaited<ReturnType<typeof loadPrecomputedEmbeddings>> | undefined;
+  if (request.embeddings) precomputed = await loadPrecomputedEmbeddings(request.embeddings, dataset.items);
+
+  const modelArg = request.model ?? dataset.model ?? precomputed?.model ?? DEFAULT_MODEL;
+  progress('model', `opening model ${modelArg}`);
+  const model = await openModel(modelArg, {
+    cacheDir: request.cacheDir,
+    allowDownload: request.allowDownload ?? true,
+    signal,
+    onProgress: (p) => progress('model', `downloading ${p.file}`, p.done, p.total),
+  });
+  timings.lap('model');
+
+  // Embeddings, through the cache (or precomputed elsewhere).
+  let embedded: EmbeddedImages;
+  let executionProvider = 'cache';
+  if (precomputed) {
+    embedded = precomputed;
+  } else {
+    const cache = new EmbeddingCache(request.cacheDir, model.namespace);
+    const index = new PathIndex(request.cacheDir);
+    await index.load();
+    let embedder: ImageEmbedder | undefined;
+    try {
+      embedded = await embedImages(
+        dataset.items.map((i) => i.path),
+        async () => {
+          embedder = await ImageEmbedder.open({ visionPath: model.folder.visionPath, config: model.config, provider, batchSize: request.batchSize });
+          executionProvider = embedder.provider;
+          return embedder;
+        },
+        cache,
+        index,
+        { signal, onProgress: (done, total, cached) => progress('embed', `embedding images${cached ? ` (${cached} cached)` : ''}`, done, total) },
+      );
+    } finally {
+      await embedder?.close();
+    }
+  }
+  const failed = embedded.failed.map((f) => ({ path: dataset.items.find((i) => i.path === f.path)?.relative ?? f.path, error: f.error }));
+  if (embedded.paths.length === 0) throw new UserError(`none of the ${dataset.items.length} images could be read (first: ${failed[0]?.path}: ${failed[0]?.error})`);
+  timings.lap('embed');
+  throwIfCancelled(signal);
+
+  // Step 2: zero-shot logits through the class head.
+  progress('zeroShot', `encoding ${dataset.classes.length} × ${templates.length} prompts`);
+  const textCache = new EmbeddingCache(request.cacheDir, { modelId: `${model.namespace.modelId}|text`, preprocessingVersion: 'clip-bpe-1' });
+  const head = await buildTextHead(model, dataset.classes.map((c) => c.prompt), templates, textCache, {
+    provider,
+    signal,
+    onProgress: (done, total) => progress('zeroShot', 'encoding prompts', done, total),
+  });
+  const items = embedded.indices.map((i) => dataset.items[i]);
+  const features = normalizeRows({ data: embedded.embeddings, rows: embedded.paths.length, cols: embedded.dim });
+  if (head.cols !== features.cols) throw new UserError(`the model's text embeddings are ${head.cols}-dimensional but its image embeddings are ${features.cols}-dimensional`);
+  const zeroShot = zeroShotLogits(features, head, model.folder.logitScale);
+  timings.lap('zeroShot');
+  throwIfCancelled(signal);
+
+  const modelInfo = { id: model.folder.id, dim: features.cols, executionProvider };
+  const names = dataset.classes.map((c) => c.name);
+  const rows: PredictionRow[] = items.map((i) => ({ path: i.relative, split: i.split === 'none' ? '' : i.split, given: i.label >= 0 ? names[i.label] : '' }));
+  const createdAt = new Date().toISOString();
+  const runId = pending.finalDir.split(/[\\/]/).pop()!;
+  const artifactsBase = {
+    version: 1 as const,
+    model: { id: model.folder.id, dir: model.folder.dir, variant: model.folder.variant, logitScale: model.folder.logitScale, ...model.namespace },
+    classes: dataset.classes,
+    templates,
+    head,
+  };
+
+  if (dataset.labelFree) {
+    // Step 7: label-free prior matching to π.
+    progress('prior', 'matching the prior (label-free)');
+    const target = request.targetPrior ? Float64Array.from(request.targetPrior) : undefined;
+    const prior = matchPrior(zeroShot, { target });
+    const debiased = debiasedLogits(zeroShot, prior.logPrior, prior.temperature);
+    timings.lap('prior');
+    progress('report', 'writing the report');
+    await writeFileAtomic(pending.path('predictions.csv'), predictionsCsv(rows, names, { zeroShot, debiased }));
+    await saveRunArtifacts(pending.dir, { ...artifactsBase, labelFree: true, temperature: prior.temperature, logPrior: Array.from(prior.logPrior) });
+    timings.lap('report');
+    timings.total();
+    const report = buildReport({
+      runId,
+      createdAt,
+      model: modelInfo,
+      dataset,
+      logPrior: prior.logPrior,
+      prior: { temperature: prior.temperature, temperatureRule: 'fixed', fittedOn: `all ${items.length} images, matched to a ${target ? 'declared' : 'uniform'} target prior` },
+      labelIssues: [],
+      labelIssueRows: [],
+      failed,
+      notes: ['label-free: no labels, so no probe, no GLA and no metrics; predictions are zero-shot and debiased zero-shot'],
+      timings: timings.seconds,
+    });
+    await writeFile(pending.path('report.json'), JSON.stringify(report, null, 2) + '\n');
+    return report;
+  }
+
+  // Steps 1, 2, 4, 6: q and T, the probe, T_ft.
+  const labels = Int32Array.from(items, (i) => i.label);
+  const split = (s: string): number[] => items.map((item, r) => (item.split === s ? r : -1)).filter((r) => r >= 0);
+  const data: LabelledData = {
+    features,
+    zeroShot,
+    labels,
+    train: split('train'),
+    val: split('val'),
+    test: split('test'),
+    initWeights: Float64Array.from(head.data, (v) => v * model.folder.logitScale),
+  };
+  progress('prior', 'estimating the pre-training prior q and the temperature');
+  const fittedPrior = fitPrior(data, request.temperatureRule);
+  timings.lap('prior');
+  throwIfCancelled(signal);
+  progress('probe', 'fitting the linear probe (λ on val) and cross-fitting it for out-of-sample predictions');
+  const fitted = fitProbe(data, fittedPrior);
+
+  // Out-of-sample probe logits for every labelled image (step 8), and the main probe on test.
+  const all = items.map((_, r) => r);
+  const crossFitted = crossFittedProbeLogits(data, fitted, all);
+  const mainProbe = probeLogits(fitted.probe, features);
+  const finetuned: Matrix = { data: Float64Array.from(crossFitted.data), rows: all.length, cols: names.length };
+  for (const r of data.test) finetuned.data.set(mainProbe.data.subarray(r * names.length, (r + 1) * names.length), r * names.length);
+  const debiased = debiasedLogits(zeroShot, fitted.prior.logPrior, fitted.prior.temperature);
+  const gla = glaFor(fitted, zeroShot, finetuned);
+  timings.lap('probe');
+  throwIfCancelled(signal);
+
+  // Metrics on test, else on the cross-fitted predictions of all labelled images.
+  const evalRows = data.test.length ? data.test : all;
+  const scored: Scored = {
+    on: data.test.length ? 'test' : 'cross-validated (no test split)',
+    labels: takeLabels(labels, evalRows),
+    logits: {
+      zeroShot: takeRows(zeroShot, evalRows),
+      debiased: takeRows(debiased, evalRows),
+      finetuned: takeRows(finetuned, evalRows),
+      gla: takeRows(gla, evalRows),
+    } satisfies PerModel<Matrix>,
+  };
+
+  // Step 8: confident learning on out-of-sample GLA probabilities, from the cross-fitted probe.
+  progress('labelIssues', 'looking for mislabelled images');
+  const glaCrossFitted = glaFor(fitted, zeroShot, crossFitted);
+  const probabilities = { data: softmaxRows(glaCrossFitted.data, glaCrossFitted.rows, glaCrossFitted.cols), rows: glaCrossFitted.rows, cols: glaCrossFitted.cols };
+  const issues = findLabelIssues(probabilities, labels);
+  timings.lap('labelIssues');
+
+  progress('report', 'writing the report');
+  await writeFileAtomic(pending.path('predictions.csv'), predictionsCsv(rows, names, { zeroShot, debiased, finetuned, gla }));
+  await saveRunArtifacts(pending.dir, {
+    ...artifactsBase,
+    labelFree: false,
+    temperature: fitted.prior.temperature,
+    logPrior: Array.from(fitted.prior.logPrior),
+    probe: { lambda: fitted.probe.lambda, temperature: fitted.ftTemperature, logTrainPrior: Array.from(fitted.logTrainPrior) },
+    probeWeights: fitted.probe,
+  });
+  timings.lap('report');
+  timings.total();
+  const report = buildReport({
+    runId,
+    createdAt,
+    model: modelInfo,
+    dataset,
+    logPrior: fitted.prior.logPrior,
+    prior: {
+      temperature: fitted.prior.temperature,
+      temperatureRule: fitted.prior.temperatureRule,
+      fittedOn: fitted.priorFittedOn === 'train+val' ? `train ∪ val (${data.train.length + data.val.length} images; few shots)` : `val (${data.val.length} images)`,
+    },
+    scored,
+    probe: { lambda: fitted.probe.lambda, temperature: fitted.ftTemperature, candidates: fitted.probeSelection },
+    labelIssues: issues,
+    labelIssueRows: embedded.indices,
+    failed,
+    notes: fitted.notes,
+    timings: timings.seconds,
+  });
+  await writeFile(pending.path('report.json'), JSON.stringify(report, null, 2) + '\n');
+  if (signal?.aborted) throw new CancelledError();
+  return report;
 }

@@ -11,10 +11,10 @@ export const MODEL_KINDS: readonly ModelKind[] = ['zeroShot', 'debiased', 'finet
 export interface ModelMetrics {
   top1: number;
   meanRecall: number;
-  /** Mean recall over the third of classes with the largest q (head), the middle third, the smallest third. */
-  head: number;
-  medium: number;
-  tail: number;
+  /** Mean recall over the third of classes with the largest q (head), the middle third, the smallest third; null when a third has no evaluated images. */
+  head: number | null;
+  medium: number | null;
+  tail: number | null;
   nll: number;
   ece: number;
 }
@@ -85,11 +85,15 @@ export interface Report {
   metrics: PerModel<ModelMetrics | null>;
   /** extra: which samples the metrics were computed on ("test", or "cross-validated" when there is no test split). */
   evaluatedOn: string;
+  /** extra: head/medium/tail mean recall with classes grouped by train frequency instead of q (long-tailed train splits). */
+  byTrainFrequency: PerModel<{ head: number | null; medium: number | null; tail: number | null } | null>;
   classes: ClassReport[];
   labelIssues: LabelIssue[];
   failed: FailedImage[];
   /** extra */
   confusions: ConfusionPair[];
+  /** extra: the probe's L2 strength, its calibration temperature, and the validation score of each λ tried. */
+  probe?: { lambda: number; temperature: number; candidates: { lambda: number; accuracy: number; nll: number }[] };
   /** extra: plain-language remarks (e.g. "no test split: metrics are cross-validated"). */
   notes: string[];
   /** Seconds per stage. */

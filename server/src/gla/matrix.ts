@@ -65,3 +65,17 @@ export function predictions(m: Matrix): Int32Array {
   for (let i = 0; i < m.rows; i++) out[i] = argmaxRow(m.data, i, m.cols);
   return out;
 }
+
+/** The rows `indices` of a matrix, in that order, as a new float64 matrix. */
+export function takeRows(m: Matrix, indices: readonly number[]): Matrix {
+  const out = new Float64Array(indices.length * m.cols);
+  indices.forEach((i, k) => {
+    for (let j = 0; j < m.cols; j++) out[k * m.cols + j] = m.data[i * m.cols + j];
+  });
+  return { data: out, rows: indices.length, cols: m.cols };
+}
+
+/** The entries `indices` of a label vector. */
+export function takeLabels(labels: Int32Array, indices: readonly number[]): Int32Array {
+  return Int32Array.from(indices, (i) => labels[i]);
+}

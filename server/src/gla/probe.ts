@@ -143,7 +143,10 @@ export interface ProbeSelection {
   candidates: { lambda: number; accuracy: number; nll: number }[];
 }
 
-/** Trains along the λ path and keeps the best on validation: highest accuracy, then lowest NLL. */
+/**
+ * Trains along the λ path and keeps the best on validation: highest accuracy, then lowest NLL. The path stops
+ * once two weaker λ in a row score worse than the best: past the optimum, validation only degrades.
+ */
 export function selectLinearProbe(
   train: { features: Matrix; labels: Int32Array },
   val: { features: Matrix; labels: Int32Array },
@@ -154,13 +157,18 @@ export function selectLinearProbe(
   let init = options.init;
   let best: { probe: TrainedProbe; accuracy: number; nll: number } | undefined;
   const candidates: ProbeSelection['candidates'] = [];
+  let worse = 0;
   for (const lambda of lambdas) {
-    const probe = trainLinearProbe(train.features, train.labels, classes, { lambda, balanced: options.balanced, init, maxIterations: options.maxIterations });
+    if (worse >= 2) break;
+    const probe = trainLinearProbe(train.features, train.labels, classes, { lambda, balanced: options.balanced, init, maxIterations: options.maxIterations ?? 200, gradientTolerance: 1e-5 });
     init = { weights: probe.weights, bias: probe.bias };
     const evaluation = evaluateLogits(probeLogits(probe, val.features), val.labels);
     candidates.push({ lambda, accuracy: evaluation.top1, nll: evaluation.nll });
     if (!best || evaluation.top1 > best.accuracy || (evaluation.top1 === best.accuracy && evaluation.nll < best.nll)) {
       best = { probe, accuracy: evaluation.top1, nll: evaluation.nll };
+      worse = 0;
+    } else {
+      worse++;
     }
   }
   if (!best) throw new UserError('no λ candidates given for the probe');

@@ -1,0 +1,147 @@
+import { UserError } from '../errors';
+import { glaLogits } from '../gla/ensemble';
+import { classCounts, takeLabels, takeRows, type Matrix } from '../gla/matrix';
+import { probeLogits, selectLinearProbe, trainLinearProbe, type LinearProbe, type ProbeSelection } from '../gla/probe';
+import { estimatePriorWithConfidenceTemperature, estimatePriorWithLikelihoodTemperature, temperatureByLikelihood, type CalibratedPrior, type TemperatureRule } from '../gla/temperature';
+import { stratifiedFolds, stratifiedSplit } from '../dataset/splits';
+
+/** Below this many labelled images per class, q and T are fitted on train ∪ val, as the reference does. */
+export const FEW_SHOT_LIMIT = 20;
+/** Shrinkage used automatically when some class has no labelled image in the prior's set. */
+export const AUTO_SHRINK = 0.05;
+/** Folds of the cross-fitted probe behind label issues and, without a test split, the metrics. */
+export const CROSS_FIT_FOLDS = 5;
+
+export interface LabelledData {
+  /** Normalised image embeddings, N × D. */
+  features: Matrix;
+  /** Zero-shot logits s·cos, N × C. */
+  zeroShot: Matrix;
+  labels: Int32Array;
+  train: number[];
+  val: number[];
+  test: number[];
+  /** The zero-shot head scaled by the logit scale (C × D): the probe's warm start. */
+  initWeights: Float64Array;
+}
+
+export interface FittedPrior {
+  prior: CalibratedPrior;
+  /** Which images q and T were fitted on. */
+  priorFittedOn: 'train+val' | 'val';
+  shrink: number;
+  notes: string[];
+}
+
+export interface FittedModels extends FittedPrior {
+  probe: LinearProbe;
+  probeSelection: ProbeSelection['candidates'];
+  ftTemperature: number;
+  /** log p_s from train counts (add-one smoothed when some class has no train image). */
+  logTrainPrior: Float64Array;
+  trainPriorSmoothed: boolean;
+  notes: string[];
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : 0;
+}
+
+/** DESIGN steps 1, 2 and 6: q and T on the labelled images (train ∪ val for few shots, else val). */
+export function fitPrior(data: LabelledData, rule: TemperatureRule = 'likelihood'): FittedPrior {
+  const { labels, zeroShot } = data;
+  const classes = zeroShot.cols;
+  const notes: string[] = [];
+  if (data.train.length === 0) throw new UserError('no train images: the probe needs at least one labelled train image');
+
+  // Step 6: train ∪ val for few shots (the reference does this below 20), otherwise val.
+  const trainCounts = classCounts(takeLabels(labels, data.train), classes);
+  const few = median(Array.from(trainCounts)) < FEW_SHOT_LIMIT || data.val.length === 0;
+  const priorSet = few ? [...data.train, ...data.val] : data.val;
+  const priorLabels = takeLabels(labels, priorSet);
+  const missing = Array.from(classCounts(priorLabels, classes)).filter((n) => n === 0).length;
+  const shrink = missing > 0 ? AUTO_SHRINK : 0;
+  if (shrink) notes.push(`${missing} class(es) have no labelled image to fit q on; q was fitted with shrinkage ${AUTO_SHRINK} toward uniform`);
+  const priorLogits = takeRows(zeroShot, priorSet);
+  const prior = rule === 'confidence' ? estimatePriorWithConfidenceTemperature(priorLogits, priorLabels, shrink) : estimatePriorWithLikelihoodTemperature(priorLogits, priorLabels, shrink);
+  if (prior.temperatureNote) notes.push(`temperature: ${prior.temperatureNote}`);
+  return { prior, priorFittedOn: few ? 'train+val' : 'val', shrink, notes };
+}
+
+/** DESIGN step 4: the probe on train with λ from val and T_ft on val; p_s from the train counts. */
+export function fitProbe(data: LabelledData, fittedPrior: FittedPrior): FittedModels {
+  const { labels } = data;
+  const classes = data.zeroShot.cols;
+  const notes = [...fittedPrior.notes];
+  const trainCounts = classCounts(takeLabels(labels, data.train), classes);
+  // Step 4: λ on val; without a val split, on a seeded fifth of train, then refit on all of train.
+  let fitIdx = data.train;
+  let valIdx = data.val;
+  if (valIdx.length === 0) {
+    const byClass = Array.from({ length: classes }, (_, c) => data.train.filter((i) => labels[i] === c));
+    const split = stratifiedSplit(byClass, 7);
+    valIdx = data.train.filter((i) => split.get(i) === 'val');
+    fitIdx = data.train.filter((i) => split.get(i) !== 'val');
+    if (valIdx.length === 0) valIdx = data.train;
+    notes.push('no val split: λ and T_ft were chosen on a held-out fifth of train');
+  }
+  const init = { weights: data.initWeights };
+  const selection = selectLinearProbe(
+    { features: takeRows(data.features, fitIdx), labels: takeLabels(labels, fitIdx) },
+    { features: takeRows(data.features, valIdx), labels: takeLabels(labels, valIdx) },
+    classes,
+    { init },
+  );
+  const ftTemperature = temperatureByLikelihood(probeLogits(selection.probe, takeRows(data.features, valIdx)), takeLabels(labels, valIdx)).temperature;
+  let probe: LinearProbe = selection.probe;
+  if (fitIdx !== data.train) {
+    probe = trainLinearProbe(takeRows(data.features, data.train), takeLabels(labels, data.train), classes, { lambda: selection.lambda, init: { weights: probe.weights, bias: probe.bias } });
+  }
+
+  // Step 5's p_s: the train label distribution the probe absorbed.
+  const smoothed = trainCounts.some((n) => n === 0);
+  const total = trainCounts.reduce((a, b) => a + b, 0) + (smoothed ? classes : 0);
+  const logTrainPrior = Float64Array.from(trainCounts, (n) => Math.log((n + (smoothed ? 1 : 0)) / total));
+  if (smoothed) notes.push('some classes have no train image; p_s was add-one smoothed');
+  return { ...fittedPrior, probe, probeSelection: selection.candidates, ftTemperature, logTrainPrior, trainPriorSmoothed: smoothed, notes };
+}
+
+/** GLA logits for rows given their zero-shot and probe logits (DESIGN step 5). */
+export function glaFor(models: FittedModels, zeroShot: Matrix, finetuned: Matrix): Matrix {
+  return glaLogits({
+    zeroShot,
+    finetuned,
+    logPrior: models.prior.logPrior,
+    zeroShotTemperature: models.prior.temperature,
+    finetunedTemperature: models.ftTemperature,
+    logTrainPrior: models.logTrainPrior,
+  });
+}
+
+/**
+ * Out-of-sample probe logits for `indices` by k-fold cross-fitting (each fold's probe never saw its images),
+ * warm-started from the full probe so each fold converges in a few iterations. Step 8's label issues use them.
+ */
+export function crossFittedProbeLogits(data: LabelledData, models: FittedModels, indices: number[], seed = 11, maxIterations = 100): Matrix {
+  const classes = data.zeroShot.cols;
+  const labels = takeLabels(data.labels, indices);
+  const k = Math.max(2, Math.min(CROSS_FIT_FOLDS, indices.length));
+  const folds = stratifiedFolds(labels, k, seed);
+  const out = new Float64Array(indices.length * classes);
+  for (let f = 0; f < k; f++) {
+    const fit = indices.filter((_, r) => folds[r] !== f);
+    const held = indices.map((_, r) => r).filter((r) => folds[r] === f);
+    if (held.length === 0) continue;
+    const probe = fit.length
+      ? trainLinearProbe(takeRows(data.features, fit), takeLabels(data.labels, fit), classes, {
+          lambda: models.probe.lambda,
+          init: { weights: models.probe.weights, bias: models.probe.bias },
+          maxIterations,
+        })
+      : models.probe;
+    const logits = probeLogits(probe, takeRows(data.features, held.map((r) => indices[r])));
+    held.forEach((r, m) => out.set(logits.data.subarray(m * classes, (m + 1) * classes), r * classes));
+  }
+  return { data: out, rows: indices.length, cols: classes };
+}

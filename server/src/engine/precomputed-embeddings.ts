@@ -1,0 +1,73 @@
+import { promises as fs } from 'node:fs';
+import { dirname, isAbsolute, resolve, sep } from 'node:path';
+import { UserError } from '../errors';
+import { readNpy } from '../store/npy';
+import type { DatasetItem } from '../dataset/discover';
+import type { EmbeddedImages } from './embed-images';
+
+interface PrecomputedManifest {
+  model?: string;
+  dim?: number;
+  paths: string[];
+  failed?: { path: string; error: string }[];
+}
+
+/**
+ * Embeddings computed elsewhere (`gla embed`, or a Spark/Ray clip-retrieval job): PREFIX.npy (N × D) and
+ * PREFIX.json {model, dim, paths[]}. Rows are matched to the dataset's images by absolute path, then by their
+ * path relative to the dataset root, then by a unique path suffix; unmatched images are reported as failed.
+ */
+export async function loadPrecomputedEmbeddings(prefix: string, items: readonly DatasetItem[]): Promise<EmbeddedImages & { model?: string }> {
+  const base = prefix.replace(/\.(npy|json)$/, '');
+  let manifest: PrecomputedManifest;
+  try {
+    manifest = JSON.parse(await fs.readFile(`${base}.json`, 'utf8'));
+  } catch (err) {
+    throw new UserError(`${base}.json: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not readable JSON (${String(err).split('\n')[0]})`}`);
+  }
+  if (!Array.isArray(manifest.paths) || !manifest.paths.every((p) => typeof p === 'string')) {
+    throw new UserError(`${base}.json: expected {"paths": [...]} listing the image of each row`);
+  }
+  const array = await readNpy(`${base}.npy`);
+  if (array.shape.length !== 2 || (array.dtype !== 'float32' && array.dtype !== 'float64')) {
+    throw new UserError(`${base}.npy: expected a 2-D float array of embeddings, got ${array.dtype} (${array.shape.join(', ')})`);
+  }
+  const [rows, dim] = array.shape;
+  if (rows !== manifest.paths.length) throw new UserError(`${base}.npy has ${rows} rows but ${base}.json lists ${manifest.paths.length} paths`);
+  const here = dirname(resolve(base));
+  const normalise = (p: string): string => p.split(sep).join('/');
+  const byAbsolute = new Map<string, number>();
+  const bySuffix = new Map<string, number | 'ambiguous'>();
+  manifest.paths.forEach((p, r) => {
+    byAbsolute.set(normalise(isAbsolute(p) ? p : resolve(here, p)), r);
+    byAbsolute.set(normalise(resolve(p)), r);
+    const parts = normalise(p).split('/');
+    for (let k = 1; k <= Math.min(3, parts.length); k++) {
+      const key = parts.slice(-k).join('/');
+      bySuffix.set(key, bySuffix.has(key) ? 'ambiguous' : r);
+    }
+  });
+  const found: number[] = [];
+  const indices: number[] = [];
+  const failed: { path: string; error: string }[] = [];
+  items.forEach((item, i) => {
+    let r = byAbsolute.get(normalise(item.path));
+    if (r === undefined) {
+      const parts = item.relative.split('/');
+      for (let k = Math.min(3, parts.length); k >= 1 && r === undefined; k--) {
+        const hit = bySuffix.get(parts.slice(-k).join('/'));
+        if (typeof hit === 'number') r = hit;
+      }
+    }
+    if (r === undefined) failed.push({ path: item.path, error: `not in the precomputed embeddings ${base}.json` });
+    else {
+      found.push(r);
+      indices.push(i);
+    }
+  });
+  const embeddings = new Float32Array(found.length * dim);
+  found.forEach((r, k) => {
+    for (let d = 0; d < dim; d++) embeddings[k * dim + d] = Number(array.data[r * dim + d]);
+  });
+  return { paths: indices.map((i) => items[i].path), indices, embeddings, dim, failed, cached: found.length, computed: 0, model: manifest.model };
+}

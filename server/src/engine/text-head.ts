@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import { throwIfCancelled } from '../errors';
+import { TextEmbedder } from '../clip/text-embedder';
+import { classPrompts } from '../clip/templates';
+import { classHead } from '../gla/zero-shot';
+import type { Matrix } from '../gla/matrix';
+import type { EmbeddingCache } from '../store/embedding-cache';
+import type { OpenedModel } from './open-model';
+
+export interface TextHeadOptions {
+  provider?: string;
+  signal?: AbortSignal;
+  onProgress?(done: number, total: number): void;
+}
+
+/** Cache key of one prompt's text embedding. */
+function textKey(text: string): string {
+  return createHash('sha256').update(`text\0${text}`).digest('hex');
+}
+
+/**
+ * The zero-shot head for `names` × `templates`: prompt embeddings come from the cache where it has them, the
+ * rest from the text tower (opened only when needed).
+ */
+export async function buildTextHead(model: OpenedModel, names: readonly string[], templates: readonly string[], cache: EmbeddingCache, options: TextHeadOptions = {}): Promise<Matrix> {
+  const texts = names.flatMap((n) => classPrompts(n, templates));
+  const rows: (Float32Array | undefined)[] = await Promise.all(texts.map((t) => cache.get(textKey(t))));
+  const missing = texts.map((_, k) => k).filter((k) => !rows[k]);
+  if (missing.length > 0) {
+    if (!model.folder.textPath) throw new Error(`the model at ${model.folder.dir} has no text model (onnx/text_model.onnx), which zero-shot classification needs`);
+    const embedder = await TextEmbedder.open(model.folder.textPath, model.folder.dir, options.provider as never);
+    try {
+      const batch = 64;
+      for (let start = 0; start < missing.length; start += batch) {
+        throwIfCancelled(options.signal);
+        const chunk = missing.slice(start, start + batch);
+        const out = await embedder.embed(chunk.map((k) => texts[k]), batch, options.signal);
+        const dim = out.length / chunk.length;
+        for (let j = 0; j < chunk.length; j++) {
+          const e = out.slice(j * dim, (j + 1) * dim);
+          await cache.put(textKey(texts[chunk[j]]), e);
+          rows[chunk[j]] = cache.asStored(e);
+        }
+        options.onProgress?.(texts.length - missing.length + start + chunk.length, texts.length);
+      }
+    } finally {
+      await embedder.close();
+    }
+  }
+  const dim = rows[0]!.length;
+  const all = new Float32Array(texts.length * dim);
+  rows.forEach((r, k) => all.set(r!, k * dim));
+  return classHead(all, names.length, templates.length, dim);
+}
