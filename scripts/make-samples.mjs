@@ -4,6 +4,7 @@
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { COLOURS, seededRandom, shapeSvg } from './shapes-svg.mjs';
 
 const out = process.argv[2] ?? 'samples';
 const tinyClip = 'test/fixtures/generated/models/tiny-clip';
@@ -12,7 +13,6 @@ if (!existsSync(tinyClip)) {
   process.exit(1);
 }
 
-const COLOURS = { red: '#e6261f', green: '#2e9e44', blue: '#1f4fe6', yellow: '#f2d21b', orange: '#f28a1b', purple: '#8a2be2' };
 // Two shapes per colour for red and blue: zero-shot names colours well but shapes near chance, a bias GLA corrects.
 const CLASSES = [
   ['red', 'circle'], ['red', 'square'], ['blue', 'circle'], ['blue', 'triangle'],
@@ -23,36 +23,7 @@ const TRAIN = [40, 32, 26, 20, 14, 10, 7, 5];
 const VAL = 6;
 const TEST = 12;
 
-let seed = 20231201;
-const random = () => {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
-
-function shapeSvg(shape, colour, size = 96) {
-  const cx = size * (0.35 + 0.3 * random());
-  const cy = size * (0.35 + 0.3 * random());
-  const r = size * (0.22 + 0.12 * random());
-  const tint = Math.round(225 + 30 * random());
-  const bg = `rgb(${tint},${Math.round(tint - 10 * random())},${Math.round(tint - 20 * random())})`;
-  const poly = (n, rr, rot) => Array.from({ length: n }, (_, k) => {
-    const a = rot + (2 * Math.PI * k) / n;
-    return `${(cx + rr * Math.cos(a)).toFixed(1)},${(cy + rr * Math.sin(a)).toFixed(1)}`;
-  });
-  let body;
-  if (shape === 'circle') body = `<circle cx="${cx}" cy="${cy}" r="${r}"/>`;
-  else if (shape === 'square') body = `<rect x="${cx - r * 0.85}" y="${cy - r * 0.85}" width="${r * 1.7}" height="${r * 1.7}"/>`;
-  else if (shape === 'triangle') body = `<polygon points="${poly(3, r, -Math.PI / 2).join(' ')}"/>`;
-  else {
-    const outer = poly(5, r, -Math.PI / 2);
-    const inner = poly(5, r * 0.4, -Math.PI / 2 + Math.PI / 5);
-    body = `<polygon points="${outer.flatMap((p, k) => [p, inner[k]]).join(' ')}"/>`;
-  }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><rect width="100%" height="100%" fill="${bg}"/><g fill="${colour}">${body}</g></svg>`;
-}
+const random = seededRandom(20231201);
 
 const tmp = `${out}.tmp-${process.pid}`;
 rmSync(tmp, { recursive: true, force: true });
@@ -71,13 +42,13 @@ for (const [c, [colour, shape]] of CLASSES.entries()) {
       if (split === 'train' && name === 'green_triangle' && k === 2) [drawColour, drawShape] = ['yellow', 'star'];
       const file = join(dir, `${name}_${String(k).padStart(3, '0')}.png`);
       if (drawColour !== colour || drawShape !== shape) planted.push(`${split}/${name}/${name}_${String(k).padStart(3, '0')}.png`);
-      await sharp(Buffer.from(shapeSvg(drawShape, COLOURS[drawColour]))).png().toFile(file);
+      await sharp(Buffer.from(shapeSvg(drawShape, COLOURS[drawColour], random))).png().toFile(file);
       count++;
     }
   }
 }
 // One truncated file: reported in `failed`, and the run goes on.
-const good = await sharp(Buffer.from(shapeSvg('square', COLOURS.orange))).png().toBuffer();
+const good = await sharp(Buffer.from(shapeSvg('square', COLOURS.orange, random))).png().toBuffer();
 writeFileSync(join(root, 'test', 'orange_square', 'orange_square_broken.png'), good.subarray(0, Math.floor(good.length / 2)));
 
 const yaml = [

@@ -97,7 +97,12 @@ export class ImageEmbedder {
       return { indices, pixels, failures };
     };
     const refill = (): void => {
-      while (queue.length < LOOKAHEAD && next < starts.length && !signal?.aborted) queue.push(prepare(starts[next++]));
+      while (queue.length < LOOKAHEAD && next < starts.length && !signal?.aborted) {
+        const prepared = prepare(starts[next++]);
+        // A batch may fail (cancel) while we wait on inference; it is awaited later, so mark it handled now.
+        prepared.catch(() => undefined);
+        queue.push(prepared);
+      }
     };
     refill();
     let done = 0;
@@ -118,6 +123,8 @@ export class ImageEmbedder {
         options.onProgress?.(done, paths.length);
         if (signal?.aborted) throw new CancelledError();
       }
+      // Cancelled before the first batch was even queued.
+      if (signal?.aborted) throw new CancelledError();
     } finally {
       // Let batches still decoding settle so no worker writes into a buffer after we return.
       await Promise.allSettled(queue);

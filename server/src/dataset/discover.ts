@@ -89,8 +89,8 @@ export async function discoverDataset(input: string, options: DiscoverOptions = 
   }
   if (manifest) {
     const error = firstManifestError(manifest);
-    // A manifest naming classes whose folders are all absent means "label these for me": label-free mode.
-    const allMissing = manifest.classes?.length && manifest.folders.classFolders.length === 0;
+    // A manifest naming classes none of whose folders exist means "label these for me": label-free mode.
+    const allMissing = Boolean(manifest.classes?.length) && manifest.classes!.every((c) => !manifest!.folders.classFolders.includes(c.folder));
     if (error && !allMissing) throw new UserError(`gla.yaml has errors; fix them first: ${error}`);
   }
   const root = manifest ? manifest.root : path;
@@ -103,7 +103,7 @@ export async function discoverDataset(input: string, options: DiscoverOptions = 
     model: resolveModelEntry(manifest?.model?.value, root),
     notes: [] as string[],
   };
-  const labelFree = options.labelFree || (folders.classFolders.length === 0 && classes.length > 0);
+  const labelFree = options.labelFree || (classes.length > 0 && classes.every((c) => !folders.classFolders.includes(c.name)));
   if (labelFree) {
     if (classes.length < 2) throw new UserError(`${input}: label-free mode needs at least two classes, listed in gla.yaml`);
     const { images, others } = await walkFiles(root);

@@ -218,6 +218,7 @@ async function analyzeInto(
       labelIssues: [],
       labelIssueRows: [],
       failed,
+      embeddings: { cached: embedded.cached, computed: embedded.computed },
       notes: ['label-free: no labels, so no probe, no GLA and no metrics; predictions are zero-shot and debiased zero-shot'],
       timings: timings.seconds,
     });
@@ -303,6 +304,7 @@ async function analyzeInto(
     labelIssues: issues,
     labelIssueRows: embedded.indices,
     failed,
+    embeddings: { cached: embedded.cached, computed: embedded.computed },
     notes: fitted.notes,
     timings: timings.seconds,
   });

@@ -91,6 +91,7 @@ export async function embedImages(
     await index.save();
   }
 
+  throwIfCancelled(signal);
   const kept: number[] = [];
   const failed: { path: string; error: string }[] = [];
   for (let i = 0; i < paths.length; i++) {

@@ -25,6 +25,7 @@ export interface ReportInputs {
   /** Dataset rows of the labelled images the label-issue candidates index into. */
   labelIssueRows: number[];
   failed: Report['failed'];
+  embeddings: Report['embeddings'];
   notes: string[];
   timings: Record<string, number>;
 }
@@ -100,6 +101,7 @@ export function buildReport(inputs: ReportInputs): Report {
     failed: inputs.failed,
     confusions: scored && evaluations ? confusionPairs(scored.labels, evaluations.gla.predictions, names) : [],
     probe: inputs.probe,
+    embeddings: inputs.embeddings,
     notes: [...dataset.notes, ...inputs.notes],
     timings: Object.fromEntries(Object.entries(inputs.timings).map(([k, v]) => [k, Number(v.toFixed(3))])),
   };

@@ -96,6 +96,8 @@ export interface Report {
   probe?: { lambda: number; temperature: number; candidates: { lambda: number; accuracy: number; nll: number }[] };
   /** extra: plain-language remarks (e.g. "no test split: metrics are cross-validated"). */
   notes: string[];
+  /** extra: images whose embeddings came from the cache, and how many were computed in this run. */
+  embeddings: { cached: number; computed: number };
   /** Seconds per stage. */
   timings: Record<string, number>;
 }
