@@ -18,3 +18,5 @@ fi
 npm ci --no-audit --no-fund
 npm run build
 npm run fixtures
+# The sample dataset for the README's main command (coloured shapes + the tiny fixture CLIP), into samples/.
+node scripts/make-samples.mjs

@@ -1,9 +1,13 @@
 // `npm run bench [-- SECTION...]`: one machine-readable JSON line per figure on stdout (see report.ts).
+import { benchAnalyze } from './analyze';
+import { benchEmbedding } from './embedding';
 import { benchPrior } from './prior';
 import { note } from './report';
 
 const sections: Record<string, () => Promise<void>> = {
   prior: () => benchPrior(),
+  embed: () => benchEmbedding(),
+  analyze: () => benchAnalyze(),
 };
 
 async function main(): Promise<void> {

@@ -9,7 +9,7 @@ const generator = join(repoRoot, 'test', 'bench', 'models', 'generate-vitb32.py'
 
 /** The model folder, generating it (about 10 s, 430 MiB) when missing. */
 export function ensureVitB32Model(dir: string = vitB32Dir): string {
-  const files = ['vision_model.onnx', 'vision_model_quantized.onnx'].map((f) => join(dir, 'onnx', f));
+  const files = ['vision_model.onnx', 'vision_model_quantized.onnx', 'text_model.onnx'].map((f) => join(dir, 'onnx', f));
   if (files.every((f) => existsSync(f))) return dir;
   const python = process.env.GLA_PYTHON || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
   const r = spawnSync(python, [generator, dir], { stdio: 'inherit' });

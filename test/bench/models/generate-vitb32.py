@@ -107,6 +107,27 @@ def build(rng):
     return g.model('Random-weight CLIP ViT-B/32 vision tower (GLA Studio benchmark).'), params
 
 
+VOCAB, CONTEXT = 49408, 77
+
+
+def build_text(rng):
+    """A light text tower with CLIP's text I/O and embedding width: the analysis benchmark needs zero-shot logits,
+    and encoding a few dozen prompts is a negligible share of the run, so a full 12-layer transformer is not built."""
+    g = GraphBuilder('clip_text_light')
+    ids = g.input('input_ids', INT64, ['batch_size', CONTEXT])
+    g.input('attention_mask', INT64, ['batch_size', CONTEXT])
+    x = g.op('Gather', [g.const(randn(rng, (VOCAB, EMBED), 0.02), 'token_embedding'), ids], base='token_embed', axis=0)
+    x = g.op('Add', [x, g.const(randn(rng, (CONTEXT, EMBED), 0.01), 'position_embedding')], base='embed')
+    x = g.layer_norm(x, np.ones(EMBED, np.float32), np.zeros(EMBED, np.float32), base='final_layer_norm')
+    # Pool at the end-of-text token, the highest id in each row, as CLIP does.
+    eot = g.op('ArgMax', [g.op('Cast', [ids], base='ids.int32', to=6)], base='eot_index', axis=1, keepdims=1)
+    x = g.op('GatherND', [x, eot], base='pooled', batch_dims=1)
+    g.linear(x, randn(rng, (EMBED, EMBED), EMBED ** -0.5), base='text_projection')
+    g.nodes[-1].output[0] = 'text_embeds'
+    g.output('text_embeds', FLOAT, ['batch_size', EMBED])
+    return g.model('Light random-weight CLIP text tower (GLA Studio benchmark).')
+
+
 def write_json(path, value):
     with open(path, 'w') as f:
         json.dump(value, f, indent=2)
@@ -126,6 +147,9 @@ def main():
     quantized = os.path.join(tmp, 'onnx', 'vision_model_quantized.onnx')
     onnx.save(quantize_dynamic_matmuls(model), quantized)
     t2 = time.time()
+    onnx.save(build_text(np.random.default_rng(77)), os.path.join(tmp, 'onnx', 'text_model.onnx'))
+    # The real CLIP vocabulary, for prompts; it stays in the git-ignored bench-data folder.
+    shutil.copy(os.path.join(REPO, '..', 'shared', 'clip', 'bpe_simple_vocab_16e6.txt.gz'), tmp)
     write_json(os.path.join(tmp, 'preprocessor_config.json'), {
         'crop_size': {'height': IMAGE, 'width': IMAGE}, 'do_center_crop': True, 'do_convert_rgb': True,
         'do_normalize': True, 'do_rescale': True, 'do_resize': True, 'image_mean': CLIP_MEAN,
