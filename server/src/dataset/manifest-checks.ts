@@ -1,0 +1,123 @@
+// The manifest checks that need more than its text: the dataset's folders, the model registry, the tokenizer.
+import { isAbsolute, resolve } from 'node:path';
+import type { ClipTokenizer } from '../clip/tokenizer';
+import { CONTEXT_LENGTH } from '../clip/tokenizer';
+import { isDirectory } from '../clip/model-layout';
+import { findModel } from '../clip/registry';
+import { classPrompts, expandTemplates } from '../clip/templates';
+import type { DatasetFolders } from './dataset-folders';
+import { WORDNET_ID, type Manifest, type ManifestProblem, type SourceRange } from './manifest';
+
+/** The class name a prompt uses when gla.yaml gives none: the folder name, underscores as spaces. */
+export function defaultPrompt(folder: string): string {
+  return folder.replace(/_/g, ' ').trim();
+}
+
+/** Every class of the dataset with the name its prompts use: gla.yaml's list, else the class folders. */
+export function effectiveClasses(manifest: Manifest, folders: DatasetFolders): { folder: string; prompt: string }[] {
+  if (manifest.classes) return manifest.classes.map((c) => ({ folder: c.folder, prompt: c.prompt?.trim() || defaultPrompt(c.folder) }));
+  return folders.classFolders.map((folder) => ({ folder, prompt: defaultPrompt(folder) }));
+}
+
+/** A model path in gla.yaml is relative to the manifest's folder. */
+export function modelLocation(model: string, datasetRoot: string): string {
+  return isAbsolute(model) ? model : resolve(datasetRoot, model);
+}
+
+const FIRST_LINE: SourceRange = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
+/** Class folders that do not exist, split folders that do not exist, a model that is neither an id nor a folder. */
+export async function checkAgainstDataset(manifest: Manifest, folders: DatasetFolders): Promise<ManifestProblem[]> {
+  const problems: ManifestProblem[] = [];
+  for (const name of folders.missingSplits) {
+    const split = manifest.splits?.[name];
+    if (split) {
+      problems.push({ range: split.range, severity: 'error', code: 'missing-split-folder', message: `${name} split folder '${split.value}' does not exist in ${folders.root}` });
+    }
+  }
+  // Folder names compare in NFC: macOS may store them decomposed while the editor types them composed.
+  const existing = new Set(folders.classFolders.map((f) => f.normalize('NFC')));
+  const where = describeSplits(folders);
+  for (const c of manifest.classes ?? []) {
+    if (!existing.has(c.folder.normalize('NFC'))) {
+      problems.push({ range: c.folderRange, severity: 'error', code: 'missing-folder', message: `class folder '${c.folder}' does not exist ${where}` });
+    }
+  }
+  if (!manifest.classesKeyRange) {
+    const wordnet = folders.classFolders.filter((f) => WORDNET_ID.test(f));
+    if (wordnet.length > 0) {
+      const sample = wordnet.slice(0, 3).join(', ') + (wordnet.length > 3 ? ', …' : '');
+      problems.push({
+        range: manifest.model?.range ?? FIRST_LINE,
+        severity: 'warning',
+        code: 'wordnet-prompt',
+        message: `${wordnet.length} class folder(s) are WordNet ids (${sample}): list them under classes: with a prompt: each, or their zero-shot prompts are meaningless`,
+      });
+    }
+  }
+  if (manifest.model && !findModel(manifest.model.value)) {
+    const path = modelLocation(manifest.model.value, folders.root);
+    if (!(await isDirectory(path))) {
+      problems.push({ range: manifest.model.range, severity: 'warning', code: 'unknown-model', message: `model '${manifest.model.value}' is neither a known model id nor a folder (${path})` });
+    }
+  }
+  return problems;
+}
+
+function describeSplits(folders: DatasetFolders): string {
+  const splits = Object.keys(folders.splitDirs);
+  return splits.length ? `in the split folders (${splits.join(', ')})` : `in ${folders.root}`;
+}
+
+/** Token counts of one class's prompts (start and end tokens included), one per template. */
+export function promptTokenCounts(tokenizer: ClipTokenizer, prompt: string, templates: readonly string[]): number[] {
+  return classPrompts(prompt, templates).map((text) => countTokens(tokenizer, text));
+}
+
+// The editor re-checks on every keystroke; 1000 classes × 80 templates is 80 000 prompts, so counts are kept.
+const COUNT_CACHE_LIMIT = 500_000;
+const counted = new WeakMap<ClipTokenizer, Map<string, number>>();
+
+function countTokens(tokenizer: ClipTokenizer, text: string): number {
+  let cache = counted.get(tokenizer);
+  if (!cache) counted.set(tokenizer, (cache = new Map()));
+  let n = cache.get(text);
+  if (n === undefined) {
+    if (cache.size >= COUNT_CACHE_LIMIT) cache.clear();
+    n = tokenizer.countTokens(text);
+    cache.set(text, n);
+  }
+  return n;
+}
+
+/**
+ * Prompts CLIP would cut at 77 tokens. A template that is too long by itself is reported once on the template;
+ * otherwise each class whose longest prompt is too long is reported on its prompt (or folder) line.
+ */
+export function checkPromptLengths(manifest: Manifest, tokenizer: ClipTokenizer, templates: readonly string[]): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  const fitting: string[] = [];
+  for (const t of expandTemplates(templates)) {
+    const alone = countTokens(tokenizer, classPrompts('', [t])[0]);
+    const located = manifest.templates?.find((m) => m.value === t);
+    if (alone > CONTEXT_LENGTH && located) {
+      problems.push({ range: located.range, severity: 'warning', code: 'prompt-too-long', message: `template is ${alone} tokens without a class name; CLIP reads only ${CONTEXT_LENGTH} and cuts the rest` });
+    } else {
+      fitting.push(t);
+    }
+  }
+  for (const c of manifest.classes ?? []) {
+    const prompt = c.prompt?.trim() || defaultPrompt(c.folder);
+    const counts = promptTokenCounts(tokenizer, prompt, fitting);
+    const longest = Math.max(0, ...counts);
+    if (longest <= CONTEXT_LENGTH) continue;
+    const template = fitting[counts.indexOf(longest)];
+    problems.push({
+      range: c.promptRange ?? c.folderRange,
+      severity: 'warning',
+      code: 'prompt-too-long',
+      message: `prompt "${classPrompts(prompt, [template])[0]}" is ${longest} tokens; CLIP reads only ${CONTEXT_LENGTH} and cuts the rest`,
+    });
+  }
+  return problems;
+}
