@@ -1,2 +1,162 @@
-// LSP wiring only; features live in lsp/.
-export {};
+// LSP wiring only; features live in lsp/. Started as `node dist/server.js --stdio` (any client) or --node-ipc (VS Code).
+import {
+  CodeActionKind, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, FileChangeType, ProposedFeatures,
+  TextDocumentSyncKind, TextDocuments, WatchKind, createConnection, type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { AnalysisCommands } from './lsp/analysis-commands';
+import { isJobThread, runJobFromThisThread } from './lsp/analysis-thread';
+import { labelIssueCodeActions, manifestCodeActions } from './lsp/code-actions';
+import { manifestCompletions } from './lsp/completion';
+import { manifestHover } from './lsp/hover';
+import { LabelIssuePublisher } from './lsp/label-issue-diagnostics';
+import { ManifestContexts } from './lsp/manifest-context';
+import { ManifestDiagnostics } from './lsp/manifest-diagnostics';
+import { RunResults } from './lsp/run-results';
+import { SettingsReader } from './lsp/settings';
+import { TokenizerCache } from './lsp/tokenizers';
+import { fileUri, isManifestDocument, uriPath } from './lsp/uris';
+import { WorkspaceFolders } from './lsp/workspace-folders';
+import { parseManifest } from './dataset/manifest';
+import { describeError } from './errors';
+import { ServerCommands, type InitializationOptions } from './protocol';
+
+// Edits to files on disk (class folders appearing, images moving) re-check open manifests after this quiet period.
+const WATCH_DEBOUNCE_MS = 300;
+
+function startLanguageServer(): void {
+  const connection = createConnection(ProposedFeatures.all);
+  const documents = new TextDocuments(TextDocument);
+  const runs = new RunResults();
+  const tokenizers = new TokenizerCache();
+  let settings!: SettingsReader;
+  let workspace!: WorkspaceFolders;
+  let manifests!: ManifestDiagnostics;
+  let contexts!: ManifestContexts;
+  let labelIssues!: LabelIssuePublisher;
+  let commands!: AnalysisCommands;
+  let canRenameFiles = false;
+  let dynamicConfiguration = false;
+  let dynamicWatch = false;
+  let workspaceFolderEvents = false;
+
+  const isManifest = (uri: string) => isManifestDocument(uri, documents.get(uri)?.languageId);
+  const revalidateOpenManifests = () => {
+    for (const doc of documents.all()) if (isManifest(doc.uri)) void manifests.validate(doc.uri);
+  };
+
+  connection.onInitialize((params): InitializeResult => {
+    const init = (params.initializationOptions ?? {}) as InitializationOptions;
+    const caps = params.capabilities;
+    settings = new SettingsReader(connection, caps.workspace?.configuration === true, init);
+    workspace = new WorkspaceFolders(params.workspaceFolders, params.rootUri);
+    labelIssues = new LabelIssuePublisher((uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }));
+    contexts = new ManifestContexts(documents, settings, tokenizers, runs, workspace);
+    manifests = new ManifestDiagnostics(connection, documents, contexts, labelIssues);
+    commands = new AnalysisCommands({
+      connection,
+      settings,
+      runs,
+      workspace,
+      showRun: (run) => manifests.showRun(run),
+    });
+    canRenameFiles = caps.workspace?.workspaceEdit?.resourceOperations?.includes('rename') === true;
+    dynamicConfiguration = caps.workspace?.didChangeConfiguration?.dynamicRegistration === true;
+    dynamicWatch = caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+    workspaceFolderEvents = caps.workspace?.workspaceFolders === true;
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        completionProvider: { triggerCharacters: [' ', '{'] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
+        executeCommandProvider: { commands: [ServerCommands.analyze, ServerCommands.classify] },
+        workspace: {
+          workspaceFolders: { supported: true, changeNotifications: true },
+          fileOperations: { didRename: { filters: [{ scheme: 'file', pattern: { glob: '**/*', matches: 'file' } }] } },
+        },
+      },
+      serverInfo: { name: 'gla-studio' },
+    };
+  });
+
+  connection.onInitialized(() => {
+    if (dynamicConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'gla' });
+    if (dynamicWatch) {
+      void connection.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: '**/*', kind: WatchKind.Create | WatchKind.Delete }],
+      });
+    }
+    if (workspaceFolderEvents) connection.workspace.onDidChangeWorkspaceFolders((e) => workspace.change(e.added, e.removed));
+  });
+
+  connection.onDidChangeConfiguration(() => {
+    settings?.changed();
+    revalidateOpenManifests();
+  });
+
+  let watchTimer: NodeJS.Timeout | undefined;
+  connection.onDidChangeWatchedFiles((e) => {
+    if (!e.changes.some((c) => c.type === FileChangeType.Created || c.type === FileChangeType.Deleted)) return;
+    clearTimeout(watchTimer);
+    watchTimer = setTimeout(() => {
+      contexts.forgetChecks();
+      revalidateOpenManifests();
+    }, WATCH_DEBOUNCE_MS);
+  });
+
+  connection.workspace.onDidRenameFiles((e) => {
+    for (const f of e.files) {
+      const path = uriPath(f.oldUri);
+      if (path) labelIssues.forget(fileUri(path));
+    }
+  });
+
+  // Fired on open as well as on each edit.
+  documents.onDidChangeContent((e) => {
+    if (isManifest(e.document.uri)) manifests.validateSoon(e.document.uri);
+  });
+  documents.onDidClose((e) => {
+    if (isManifestDocument(e.document.uri, e.document.languageId)) void manifests.validate(e.document.uri);
+  });
+
+  connection.onHover(async (params) => {
+    if (!isManifest(params.textDocument.uri)) return null;
+    const context = await contexts.load(params.textDocument.uri);
+    return context ? manifestHover(context, params.position) : null;
+  });
+
+  connection.onCompletion(async (params) => {
+    if (!isManifest(params.textDocument.uri)) return [];
+    const context = await contexts.load(params.textDocument.uri);
+    return context ? manifestCompletions(context, params.position) : [];
+  });
+
+  connection.onCodeAction(async (params) => {
+    const doc = documents.get(params.textDocument.uri);
+    if (doc && isManifest(doc.uri)) return manifestCodeActions(params, doc.getText(), parseManifest(doc.getText()));
+    return labelIssueCodeActions(params, canRenameFiles);
+  });
+
+  connection.onExecuteCommand(async (params, token, workDone) => {
+    const args = params.arguments?.[0];
+    switch (params.command) {
+      case ServerCommands.analyze:
+        return commands.analyze(args, token, workDone);
+      case ServerCommands.classify:
+        return commands.classify(args, token, workDone);
+      default:
+        throw new Error(`unknown command ${params.command}`);
+    }
+  });
+
+  // A bug in one handler is reported to the client's log; the server keeps serving.
+  process.on('uncaughtException', (err) => connection.console.error(`gla: unexpected error: ${err.stack ?? describeError(err)}`));
+  process.on('unhandledRejection', (err) => connection.console.error(`gla: unexpected error: ${describeError(err)}`));
+
+  documents.listen(connection);
+  connection.listen();
+}
+
+if (isJobThread()) runJobFromThisThread();
+else startLanguageServer();

@@ -1,0 +1,204 @@
+// Run findings, hover, completion and code actions in gla.yaml, through the real bundled server over stdio.
+// The run is the fixture's finished report.json placed in <workspace>/.gla/runs/ (the server's loadRun path).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CodeAction, Diagnostic, MarkupContent, TextEdit } from 'vscode-languageserver-protocol';
+import { LspTestClient, uriOf } from '../helpers/lsp-client';
+import { SHAPES_MANIFEST, expectedRun, makeWorkspace, placeRun, type TestWorkspace } from '../helpers/lsp-workspace';
+
+const WARNING = 2;
+const INFORMATION = 3;
+
+async function startWithRun(t: { after(fn: () => Promise<void>): void }, manifest = SHAPES_MANIFEST): Promise<{ ws: TestWorkspace; client: LspTestClient; uri: string }> {
+  const ws = makeWorkspace({ tokenizerInCache: true });
+  placeRun(ws.root, ws.shapes);
+  writeFileSync(join(ws.shapes, 'gla.yaml'), manifest);
+  const client = await LspTestClient.start({ workspace: ws.root, initializationOptions: { cacheDir: ws.cacheDir, trusted: true } });
+  t.after(async () => {
+    await client.stop();
+    ws.remove();
+  });
+  return { ws, client, uri: uriOf(join(ws.shapes, 'gla.yaml')) };
+}
+
+/** Applies non-overlapping edits to text (end to start). */
+function applyEdits(text: string, edits: TextEdit[]): string {
+  const lines = text.split('\n');
+  const offset = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+  const sorted = [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
+  for (const e of sorted) text = text.slice(0, offset(e.range.start)) + e.newText + text.slice(offset(e.range.end));
+  return text;
+}
+
+function editsOf(action: CodeAction, uri: string): TextEdit[] {
+  return action.edit?.changes?.[uri] ?? [];
+}
+
+test('after a run, one finding per class on its line: Warnings where CLIP is strongly biased against it', async (t) => {
+  const { ws, client, uri } = await startWithRun(t);
+  await client.open(uri, SHAPES_MANIFEST);
+  const expected = expectedRun();
+  const got = await client.waitForDiagnostics(uri, (d) => d.length === expected.classes.length);
+  // Class folders sit on lines 1, 3, 5, 7 of SHAPES_MANIFEST, after "  - folder: ".
+  const lines = SHAPES_MANIFEST.split('\n');
+  for (const [i, c] of expected.classes.entries()) {
+    const line = 1 + 2 * i;
+    const d = got.find((x) => x.range.start.line === line);
+    assert.ok(d, `a finding on line ${line} for ${c.name}`);
+    assert.deepEqual(d.range, { start: { line, character: 12 }, end: { line, character: lines[line].length } });
+    assert.equal(d.severity, c.severity === 'warning' ? WARNING : INFORMATION, `${c.name}: ${d.message}`);
+    const message = d.message as string;
+    assert.ok(message.includes(`q = ${c.prior}`), `${message} names q = ${c.prior}`);
+    assert.ok(message.includes(`log(C·q) = ${c.bias} nats`), `${message} names the bias ${c.bias}`);
+    assert.ok(message.includes(`zero-shot ${c.recallZeroShot}`) && message.includes(`GLA ${c.recallGla}`), message);
+    if (c.severity === 'warning') assert.match(message, new RegExp(`^CLIP is strongly biased against '${c.name}'`));
+  }
+
+  // The suspected label error is a Warning on the image file, pointing at the suggested class's line.
+  const image = uriOf(join(ws.shapes, ...expected.labelIssue.path.split('/')));
+  const [issue] = await client.waitForDiagnostics(image, (d) => d.length === 1);
+  assert.equal(issue.severity, WARNING);
+  assert.equal(issue.code, 'label-issue');
+  assert.match(issue.message as string, new RegExp(`looks like '${expected.labelIssue.suggested}' \\(GLA confidence ${expected.labelIssue.confidence}\\)`));
+  assert.equal(issue.relatedInformation?.length, 1);
+  assert.equal(issue.relatedInformation![0].location.uri, uri);
+  assert.deepEqual(issue.relatedInformation![0].location.range, { start: { line: 3, character: 12 }, end: { line: 3, character: 23 } });
+
+  // Editing the manifest keeps the findings on the moved lines, next to the manifest problems.
+  const edited = `model: clip-vit-base-patch32\n${SHAPES_MANIFEST}`;
+  await client.change(uri, edited);
+  const after = await client.waitForDiagnostics(uri, (d) => d.length === expected.classes.length);
+  assert.deepEqual(after.map((d) => d.range.start.line).sort(), [2, 4, 6, 8]);
+});
+
+test('hover on a class: q, bias in nats, recall under the four models, support, and its prompt tokens', async (t) => {
+  const { client, uri } = await startWithRun(t);
+  await client.open(uri, SHAPES_MANIFEST);
+  const hover = await client.hover(uri, { line: 4, character: 8 }); // "blue square" prompt line of blue_square
+  assert.ok(hover, 'a hover');
+  const text = (hover.contents as MarkupContent).value;
+  const blue = expectedRun().classes.find((c) => c.name === 'blue_square')!;
+  assert.match(text, /\*\*blue_square\*\*, prompted as “blue square”/);
+  // "a photo of a blue square." = start + a photo of a blue square . + end = 9 tokens.
+  assert.match(text, /Prompt tokens: 9 over 1 template \(CLIP reads 77\)/);
+  assert.ok(text.includes(`q = ${blue.prior}`), text);
+  assert.ok(text.includes(`bias log(C·q) = ${blue.bias} nats`), text);
+  assert.match(text, /\| \| zero-shot \| debiased \| fine-tuned \| GLA \|/);
+  assert.match(text, /\| recall \| 0\.20 \| 0\.70 \| 0\.85 \| 0\.90 \|/);
+  assert.match(text, /Support: train 4 · val 2 · test 2/);
+  assert.match(text, /strongly biased against this class/);
+  assert.deepEqual(hover.range, { start: { line: 3, character: 12 }, end: { line: 3, character: 23 } });
+  assert.equal(await client.hover(uri, { line: 9, character: 3 }), null, 'no hover on the templates line');
+});
+
+test('hover without a run shows the token count and says how to get the numbers', async (t) => {
+  const ws = makeWorkspace({ tokenizerInCache: true });
+  const client = await LspTestClient.start({ workspace: ws.root, initializationOptions: { cacheDir: ws.cacheDir } });
+  t.after(async () => {
+    await client.stop();
+    ws.remove();
+  });
+  const uri = uriOf(join(ws.shapes, 'gla.yaml'));
+  await client.open(uri, 'classes:\n  - grüne Dreiecke\ntemplates: ["a photo of a {}.", "a {}"]\n');
+  const hover = await client.hover(uri, { line: 1, character: 6 });
+  const text = (hover!.contents as MarkupContent).value;
+  // No prompt: the folder name is the prompt. "a {}" → 2 + a + grüne + dre ie cke…; the range is what the tokenizer says.
+  assert.match(text, /prompted as “grüne Dreiecke”/);
+  assert.match(text, /Prompt tokens: \d+–\d+ over 2 templates/);
+  assert.match(text, /No run yet/);
+});
+
+test('completion: class folders not yet listed, the {} placeholder in templates, model ids, top-level keys', async (t) => {
+  const ws = makeWorkspace();
+  const client = await LspTestClient.start({ workspace: ws.root, initializationOptions: { cacheDir: ws.cacheDir } });
+  t.after(async () => {
+    await client.stop();
+    ws.remove();
+  });
+  const uri = uriOf(join(ws.shapes, 'gla.yaml'));
+  const text = 'model: \nclasses:\n  - folder: red circle\n  - folder: \n  - \ntemplates:\n  - a photo of a \n';
+  await client.open(uri, text);
+  const folders = await client.completion(uri, { line: 3, character: 12 });
+  assert.deepEqual(folders.map((c) => c.label), ['blue_square', 'grüne Dreiecke', 'n04254680']);
+  // Names YAML would misread come quoted; plain names stay plain.
+  assert.deepEqual(folders.map((c) => (c.textEdit as TextEdit).newText), ['blue_square', 'grüne Dreiecke', 'n04254680']);
+  const bare = await client.completion(uri, { line: 4, character: 4 });
+  assert.deepEqual(bare.map((c) => c.label), ['blue_square', 'grüne Dreiecke', 'n04254680']);
+  const placeholder = await client.completion(uri, { line: 6, character: 18 });
+  assert.deepEqual(placeholder.map((c) => c.label), ['{}']);
+  const models = await client.completion(uri, { line: 0, character: 7 });
+  assert.deepEqual(models.map((c) => c.label), ['clip-vit-base-patch32', 'clip-vit-base-patch16', 'clip-vit-large-patch14']);
+  await client.change(uri, 'classes: [red circle]\nsp');
+  const keys = await client.completion(uri, { line: 1, character: 2 });
+  assert.deepEqual(keys.map((c) => c.label), ['model', 'templates', 'splits']);
+});
+
+test('code actions: add a prompt: line, remove a class; applying them clears the diagnostics', async (t) => {
+  const ws = makeWorkspace();
+  const client = await LspTestClient.start({ workspace: ws.root, initializationOptions: { cacheDir: ws.cacheDir } });
+  t.after(async () => {
+    await client.stop();
+    ws.remove();
+  });
+  const uri = uriOf(join(ws.shapes, 'gla.yaml'));
+  const text = 'classes:\n  - folder: n04254680\n  - blue_square\n  - folder: purple hexagon\n    prompt: purple hexagon\n  - folder: red circle\n';
+  await client.open(uri, text);
+  const diagnostics = await client.waitForDiagnostics(uri, (d) => d.length === 2);
+  const [wordnet, missing] = ['wordnet-prompt', 'missing-folder'].map((c) => diagnostics.find((d) => d.code === c)!);
+
+  const forWordnet = await client.codeActions(uri, wordnet.range, [wordnet]);
+  const addPrompt = forWordnet.find((a) => a.title === "Add a prompt: line for 'n04254680'")!;
+  assert.equal(addPrompt.kind, 'quickfix');
+  assert.equal(addPrompt.isPreferred, true);
+  assert.deepEqual(addPrompt.diagnostics?.map((d: Diagnostic) => d.code), ['wordnet-prompt']);
+  let next = applyEdits(text, editsOf(addPrompt, uri));
+  assert.equal(next, 'classes:\n  - folder: n04254680\n    prompt: ""\n  - blue_square\n  - folder: purple hexagon\n    prompt: purple hexagon\n  - folder: red circle\n');
+
+  // The bare `- blue_square` becomes a mapping with a prompt made from the folder name.
+  const forBlue = await client.codeActions(uri, { start: { line: 2, character: 5 }, end: { line: 2, character: 5 } });
+  const bluePrompt = forBlue.find((a) => a.title === "Add a prompt: line for 'blue_square'")!;
+  assert.equal(bluePrompt.kind, 'refactor.rewrite');
+  assert.equal(applyEdits(text, editsOf(bluePrompt, uri)).split('\n').slice(2, 4).join('\n'), '  - folder: blue_square\n    prompt: blue square');
+
+  const forMissing = await client.codeActions(uri, missing.range, [missing]);
+  const remove = forMissing.find((a) => a.title === "Remove class 'purple hexagon' from gla.yaml")!;
+  assert.equal(remove.kind, 'quickfix');
+  assert.equal(remove.isPreferred, true);
+  assert.equal(applyEdits(text, editsOf(remove, uri)), 'classes:\n  - folder: n04254680\n  - blue_square\n  - folder: red circle\n');
+
+  // As an editor would: apply the prompt fix, then ask again for the missing folder on the new text.
+  await client.change(uri, next);
+  const [moved] = (await client.waitForDiagnostics(uri, () => true)).filter((d) => d.code === 'missing-folder');
+  assert.equal(moved.range.start.line, 4);
+  const removeNow = (await client.codeActions(uri, moved.range, [moved])).find((a) => a.title.startsWith('Remove class'))!;
+  next = applyEdits(next, editsOf(removeNow, uri));
+  assert.equal(next, 'classes:\n  - folder: n04254680\n    prompt: ""\n  - blue_square\n  - folder: red circle\n');
+  await client.change(uri, next);
+  assert.deepEqual((await client.waitForDiagnostics(uri, () => true)).map((d) => d.code), ['empty-prompt']);
+  await client.change(uri, next.replace('""', 'yellow circle'));
+  assert.deepEqual(await client.waitForDiagnostics(uri, () => true), []);
+});
+
+test('a suspected label error offers to move the image into the suggested class folder', async (t) => {
+  const { ws, client, uri } = await startWithRun(t);
+  await client.open(uri, SHAPES_MANIFEST);
+  const expected = expectedRun().labelIssue;
+  const image = uriOf(join(ws.shapes, ...expected.path.split('/')));
+  const diagnostics = await client.waitForDiagnostics(image, (d) => d.length === 1);
+  const actions = await client.codeActions(image, diagnostics[0].range, diagnostics);
+  assert.equal(actions.length, 1);
+  assert.equal(actions[0].title, "Move image to class 'blue_square'");
+  assert.deepEqual(actions[0].edit?.documentChanges, [
+    { kind: 'rename', oldUri: image, newUri: uriOf(join(ws.shapes, 'train', 'blue_square', 'mislabelled.png')), options: { overwrite: false, ignoreIfExists: false } },
+  ]);
+  // A name already taken in the target folder gets a suffix, so nothing is overwritten.
+  writeFileSync(join(ws.shapes, 'train', 'blue_square', 'mislabelled.png'), 'taken');
+  const again = await client.codeActions(image, diagnostics[0].range, diagnostics);
+  const change = again[0].edit?.documentChanges?.[0] as { newUri: string };
+  assert.equal(change.newUri, uriOf(join(ws.shapes, 'train', 'blue_square', 'mislabelled-1.png')));
+  // Once the client renames the file, the old path's warning goes.
+  await client.connection.sendNotification('workspace/didRenameFiles', { files: [{ oldUri: image, newUri: change.newUri }] });
+  assert.deepEqual(await client.waitForDiagnostics(image, (d) => d.length === 0), []);
+});

@@ -1,0 +1,64 @@
+// Run bookkeeping behind the language server: version stamps, the bias thresholds, the run summary.
+/// <reference path="../../server/src/types/vscode-languageserver.d.ts" />
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generatedFixtures } from '../helpers/paths';
+import type { ClassReport, Report } from '../../server/src/engine/report';
+import { BIAS_THRESHOLDS, isStronglyBiasedAgainst } from '../../server/src/lsp/bias-diagnostics';
+import { RunResults, type RunResult } from '../../server/src/lsp/run-results';
+import { summarizeRun } from '../../server/src/lsp/run-summary';
+
+function fixtureReport(): Report {
+  return JSON.parse(readFileSync(join(generatedFixtures('lsp-dataset'), 'run', 'report.json'), 'utf8')) as Report;
+}
+
+function run(stamp: number, runId: string): RunResult {
+  return { runDir: `/runs/${runId}`, report: { ...fixtureReport(), runId }, datasetRoot: '/data/shapes', stamp };
+}
+
+test('a run that started later is never replaced by one that started earlier', () => {
+  const runs = new RunResults();
+  const first = runs.startRun();
+  const second = runs.startRun();
+  assert.ok(second > first);
+  assert.equal(runs.offer(run(second, 'b')), true);
+  assert.equal(runs.offer(run(first, 'a')), false, 'the earlier run finishing last is dropped');
+  assert.equal(runs.get('/data/shapes/')?.report.runId, 'b');
+  // A run found on disk (stamp 0) only fills an empty slot.
+  assert.equal(runs.offer(run(0, 'disk')), false);
+  const fresh = new RunResults();
+  assert.equal(fresh.offer(run(0, 'disk')), true);
+  assert.equal(fresh.offer(run(0, 'disk-2')), false);
+  assert.equal(fresh.offer(run(fresh.startRun(), 'c')), true);
+  assert.equal(fresh.get('/data/shapes')?.report.runId, 'c');
+});
+
+test('the documented thresholds, at their boundaries', () => {
+  assert.deepEqual(BIAS_THRESHOLDS, { bias: -1, recallGap: 0.2 });
+  const base = fixtureReport().classes[0];
+  const c = (bias: number, zeroShot: number | null, gla: number | null): ClassReport => ({ ...base, bias, recall: { ...base.recall, zeroShot, gla } });
+  assert.equal(isStronglyBiasedAgainst(c(-1, 0.9, 0.9)), true, 'log(C·q) = −1 nat');
+  assert.equal(isStronglyBiasedAgainst(c(-0.999, 0.9, 0.9)), false);
+  assert.equal(isStronglyBiasedAgainst(c(0, 0.5, 0.7)), true, 'a 0.2 recall gap');
+  assert.equal(isStronglyBiasedAgainst(c(0, 0.5, 0.69)), false);
+  assert.equal(isStronglyBiasedAgainst(c(0, null, 0.9)), false, 'label-free runs have no recall');
+});
+
+test('the summary of the fixture run', () => {
+  const report = fixtureReport();
+  const s = summarizeRun('/runs/x', report);
+  assert.deepEqual(s, {
+    runId: report.runId,
+    classes: 4,
+    images: 32,
+    failed: 0,
+    labelIssues: 1,
+    labelFree: false,
+    top1: { zeroShot: 0.5, debiased: 0.6, finetuned: 0.7, gla: 0.8 },
+    mostFavoured: ['red circle', 'n04254680', 'grüne Dreiecke'],
+    leastFavoured: ['blue_square', 'grüne Dreiecke', 'n04254680'],
+    reportPath: join('/runs/x', 'report.json'),
+  });
+});
