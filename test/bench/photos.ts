@@ -7,11 +7,14 @@ import { repoRoot } from '../helpers/paths';
 
 export const photosDir = join(repoRoot, 'bench-data', 'jpegs');
 
-/** Smooth colour gradients, a few blobs with edges, and sensor-like noise: JPEG decodes as hard as a real photo's. */
-async function photo(seed: number, width = 500, height = 375): Promise<Buffer> {
+/**
+ * Smooth colour gradients, a few blobs with edges, and sensor-like noise: JPEG decodes as hard as a real photo's.
+ * `palette` (0..1 per channel) tints the base colour, so photos of one class look alike, as real classes do.
+ */
+async function photo(seed: number, palette?: number[], width = 500, height = 375): Promise<Buffer> {
   const random = seededRandom(seed);
   const pixels = Buffer.alloc(width * height * 3);
-  const base = [random(), random(), random()].map((v) => 60 + 150 * v);
+  const base = [random(), random(), random()].map((v, k) => 60 + 150 * (palette ? 0.7 * palette[k] + 0.3 * v : v));
   const slope = [random() - 0.5, random() - 0.5, random() - 0.5];
   const blobs = Array.from({ length: 6 }, () => ({ x: random() * width, y: random() * height, r: 20 + random() * 90, c: [random(), random(), random()].map((v) => 255 * v) }));
   for (let y = 0; y < height; y++) {
@@ -26,18 +29,18 @@ async function photo(seed: number, width = 500, height = 375): Promise<Buffer> {
 }
 
 /** Writes photo `seed` to `path` atomically (so an interrupted benchmark never leaves half a JPEG). */
-export async function writePhoto(path: string, seed: number): Promise<void> {
+export async function writePhoto(path: string, seed: number, palette?: number[]): Promise<void> {
   const tmp = `${path}.tmp`;
-  await sharp(await photo(seed)).toFile(tmp);
+  await sharp(await photo(seed, palette)).toFile(tmp);
   rmSync(path, { force: true });
   renameSync(tmp, path);
 }
 
 /** `count` photos named <prefix>-NNNN.jpg in `dir`, generating any that are missing. */
-export async function ensurePhotos(count: number, dir = photosDir, prefix = 'photo', seedBase = 1000): Promise<string[]> {
+export async function ensurePhotos(count: number, dir = photosDir, prefix = 'photo', seedBase = 1000, palette?: number[]): Promise<string[]> {
   const names = Array.from({ length: count }, (_, k) => `${prefix}-${String(k).padStart(4, '0')}.jpg`);
   const have = existsSync(dir) ? new Set(readdirSync(dir)) : new Set<string>();
   mkdirSync(dir, { recursive: true });
-  for (const [k, name] of names.entries()) if (!have.has(name)) await writePhoto(join(dir, name), seedBase + k);
+  for (const [k, name] of names.entries()) if (!have.has(name)) await writePhoto(join(dir, name), seedBase + k, palette);
   return names.map((n) => join(dir, n));
 }

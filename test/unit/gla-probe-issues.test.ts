@@ -3,14 +3,15 @@ import assert from 'node:assert/strict';
 import { probeLogits, selectLinearProbe, trainLinearProbe } from '../../server/src/gla/probe';
 import { findLabelIssues } from '../../server/src/gla/label-issues';
 import { minimizeLbfgs } from '../../server/src/gla/lbfgs';
+import { GemmKernels, onnxProbeAlgebra } from '../../server/src/clip/gemm-kernels';
 import { evaluateLogits } from '../../server/src/gla/metrics';
 import { GlaCase, maxAbsDiff } from '../helpers/gla-cases';
 
-test('linear probe reaches the dense-Newton optimum of L2 multinomial logistic regression', () => {
+test('linear probe reaches the dense-Newton optimum of L2 multinomial logistic regression', async () => {
   const c = new GlaCase('probe');
   const e = c.expected<{ lambda: number; weights: number[]; bias: number[]; objective: number }>();
   const x = c.matrix('features');
-  const probe = trainLinearProbe(x, c.labels(), 3, { lambda: e.lambda, gradientTolerance: 1e-10, maxIterations: 2000 });
+  const probe = await trainLinearProbe(x, c.labels(), 3, { lambda: e.lambda, gradientTolerance: 1e-10, maxIterations: 2000, relativeDecrease: 0 });
   assert.ok(probe.converged);
   assert.ok(Math.abs(probe.objective - e.objective) < 1e-10, `${probe.objective} vs ${e.objective}`);
   assert.ok(maxAbsDiff(probe.weights, e.weights) < 1e-6);
@@ -19,19 +20,19 @@ test('linear probe reaches the dense-Newton optimum of L2 multinomial logistic r
   assert.ok(maxAbsDiff(centre(probe.bias), centre(e.bias)) < 1e-6);
 });
 
-test('a warm start from the optimum converges at once; a balanced probe weighs classes equally', () => {
+test('a warm start from the optimum converges at once; a balanced probe weighs classes equally', async () => {
   const c = new GlaCase('probe');
   const e = c.expected<{ lambda: number; weights: number[]; bias: number[] }>();
   const x = c.matrix('features');
   const labels = c.labels();
-  const warm = trainLinearProbe(x, labels, 3, { lambda: e.lambda, init: { weights: Float64Array.from(e.weights), bias: Float64Array.from(e.bias) }, gradientTolerance: 1e-8 });
+  const warm = await trainLinearProbe(x, labels, 3, { lambda: e.lambda, init: { weights: Float64Array.from(e.weights), bias: Float64Array.from(e.bias) }, gradientTolerance: 1e-8 });
   assert.ok(warm.iterations <= 2, `iterations ${warm.iterations}`);
   // On balanced data the balanced objective is the same problem.
-  const balanced = trainLinearProbe(x, labels, 3, { lambda: e.lambda, balanced: true, gradientTolerance: 1e-10, maxIterations: 2000 });
+  const balanced = await trainLinearProbe(x, labels, 3, { lambda: e.lambda, balanced: true, gradientTolerance: 1e-10, maxIterations: 2000, relativeDecrease: 0 });
   assert.ok(maxAbsDiff(balanced.weights, e.weights) < 1e-6);
 });
 
-test('λ selection keeps the candidate with the best validation accuracy', () => {
+test('λ selection keeps the candidate with the best validation accuracy', async () => {
   const c = new GlaCase('probe');
   const x = c.matrix('features');
   const labels = c.labels();
@@ -39,19 +40,32 @@ test('λ selection keeps the candidate with the best validation accuracy', () =>
     features: { data: x.data.slice(from * x.cols, (from + 45) * x.cols), rows: 45, cols: x.cols },
     labels: labels.slice(from, from + 45),
   });
-  const sel = selectLinearProbe(half(0), half(45), 3, { lambdas: [1, 1e-2, 1e-4] });
+  const sel = await selectLinearProbe(half(0), half(45), 3, { lambdas: [1, 1e-2, 1e-4] });
   const best = Math.max(...sel.candidates.map((cand) => cand.accuracy));
   assert.equal(sel.candidates.find((cand) => cand.lambda === sel.lambda)!.accuracy, best);
   assert.equal(evaluateLogits(probeLogits(sel.probe, half(45).features), half(45).labels).top1, best);
 });
 
-test('L-BFGS minimises the Rosenbrock function', () => {
-  const r = minimizeLbfgs((x, g) => {
+test('L-BFGS minimises the Rosenbrock function', async () => {
+  const r = await minimizeLbfgs((x, g) => {
     g[0] = -400 * x[0] * (x[1] - x[0] ** 2) - 2 * (1 - x[0]);
     g[1] = 200 * (x[1] - x[0] ** 2);
     return 100 * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2;
   }, Float64Array.from([-1.2, 1]), { gradientTolerance: 1e-9, maxIterations: 1000 });
   assert.ok(r.converged && Math.abs(r.x[0] - 1) < 1e-6 && Math.abs(r.x[1] - 1) < 1e-6);
+});
+
+test('the ONNX Runtime GEMM algebra gives the same probe as exact JavaScript, to float32 precision', async () => {
+  const c = new GlaCase('probe');
+  const e = c.expected<{ lambda: number; objective: number; weights: number[] }>();
+  const kernels = await GemmKernels.create(1);
+  try {
+    const probe = await trainLinearProbe(c.matrix('features'), c.labels(), 3, { lambda: e.lambda, gradientTolerance: 1e-6, maxIterations: 2000, algebra: onnxProbeAlgebra(kernels) });
+    assert.ok(Math.abs(probe.objective - e.objective) < 1e-6, `${probe.objective} vs ${e.objective}`);
+    assert.ok(maxAbsDiff(probe.weights, e.weights) < 1e-3);
+  } finally {
+    await kernels.release();
+  }
 });
 
 test('confident learning finds the planted label flips, as the NumPy re-statement does', () => {

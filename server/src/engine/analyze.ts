@@ -16,7 +16,9 @@ import { normalizeRows, zeroShotLogits } from '../gla/zero-shot';
 import { writeFileAtomic } from '../store/atomic-write';
 import { EmbeddingCache } from '../store/embedding-cache';
 import { PathIndex } from '../store/path-index';
+import { ProbeWarmStartStore } from '../store/probe-warm-starts';
 import { embedImages, type EmbeddedImages } from './embed-images';
+import { GemmKernels, onnxProbeAlgebra } from '../clip/gemm-kernels';
 import { crossFittedProbeLogits, fitPrior, fitProbe, glaFor, type LabelledData } from './fit-models';
 import { DEFAULT_MODEL, openModel } from './open-model';
 import { loadPrecomputedEmbeddings } from './precomputed-embeddings';
@@ -74,6 +76,9 @@ export interface AnalysisResult {
   runDir: string;
   report: Report;
 }
+
+/** Images × classes × dims above which the probe's products go to ONNX Runtime (below, JavaScript is as fast and exact). */
+const GEMM_THRESHOLD = 1 << 20;
 
 /** Stage timer: seconds per stage for report.json's timings. */
 class Timings {
@@ -243,11 +248,25 @@ async function analyzeInto(
   timings.lap('prior');
   throwIfCancelled(signal);
   progress('probe', 'fitting the linear probe (λ on val) and cross-fitting it for out-of-sample predictions');
-  const fitted = fitProbe(data, fittedPrior);
+  // Large problems run the probe's matrix products on ONNX Runtime's GEMM; small ones stay exact in JavaScript.
+  const kernels = items.length * names.length * features.cols >= GEMM_THRESHOLD ? await GemmKernels.create() : undefined;
+  if (kernels) data.algebra = onnxProbeAlgebra(kernels);
+  // Re-analysis starts every probe fit from the previous run's solution for this dataset and model.
+  const warmStarts = new ProbeWarmStartStore(request.cacheDir, { datasetRoot: dataset.root, modelId: model.namespace.modelId, classes: names, dim: features.cols });
+  data.previous = await warmStarts.load(names.length, features.cols);
+  let fitted;
+  let crossFitted;
+  const all = items.map((_, r) => r);
+  try {
+    fitted = await fitProbe(data, fittedPrior);
+    const folds = await crossFittedProbeLogits(data, fitted, all);
+    crossFitted = folds.logits;
+    await warmStarts.save({ byLambda: fitted.solutions, folds: folds.folds }, names.length, features.cols);
+  } finally {
+    await kernels?.release();
+  }
 
   // Out-of-sample probe logits for every labelled image (step 8), and the main probe on test.
-  const all = items.map((_, r) => r);
-  const crossFitted = crossFittedProbeLogits(data, fitted, all);
   const mainProbe = probeLogits(fitted.probe, features);
   const finetuned: Matrix = { data: Float64Array.from(crossFitted.data), rows: all.length, cols: names.length };
   for (const r of data.test) finetuned.data.set(mainProbe.data.subarray(r * names.length, (r + 1) * names.length), r * names.length);

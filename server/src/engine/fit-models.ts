@@ -1,18 +1,29 @@
 import { UserError } from '../errors';
 import { glaLogits } from '../gla/ensemble';
 import { classCounts, takeLabels, takeRows, type Matrix } from '../gla/matrix';
-import { probeLogits, selectLinearProbe, trainLinearProbe, type LinearProbe, type ProbeSelection } from '../gla/probe';
+import { probeLogits, selectLinearProbe, trainLinearProbe, type LinearProbe, type ProbeAlgebraFactory, type ProbeParameters, type ProbeSelection } from '../gla/probe';
+import type { ProbeWarmStarts } from '../store/probe-warm-starts';
 import { estimatePriorWithConfidenceTemperature, estimatePriorWithLikelihoodTemperature, temperatureByLikelihood, type CalibratedPrior, type TemperatureRule } from '../gla/temperature';
 import { stratifiedFolds, stratifiedSplit } from '../dataset/splits';
 
 /** Below this many labelled images per class, q and T are fitted on train ∪ val, as the reference does. */
 export const FEW_SHOT_LIMIT = 20;
+/**
+ * The temperatures a run may pick for CLIP's zero-shot logits (s = 100). On a small labelled set that the debiased
+ * zero-shot model nearly separates, the joint likelihood keeps rising as T → 0 and q degenerates; a clamp keeps
+ * the estimate meaningful, and the report says when it was hit.
+ */
+export const RUN_TEMPERATURE_BOUNDS = { min: 0.2, max: 5 };
 /** Shrinkage used automatically when some class has no labelled image in the prior's set. */
 export const AUTO_SHRINK = 0.05;
 /** Folds of the cross-fitted probe behind label issues and, without a test split, the metrics. */
 export const CROSS_FIT_FOLDS = 5;
 
 export interface LabelledData {
+  /** Where the probe's matrix products run (ONNX Runtime's GEMM for large problems); JavaScript when absent. */
+  algebra?: ProbeAlgebraFactory;
+  /** Solutions from the dataset's previous run: each probe fit starts from its own (re-analysis). */
+  previous?: ProbeWarmStarts;
   /** Normalised image embeddings, N × D. */
   features: Matrix;
   /** Zero-shot logits s·cos, N × C. */
@@ -36,6 +47,8 @@ export interface FittedPrior {
 export interface FittedModels extends FittedPrior {
   probe: LinearProbe;
   probeSelection: ProbeSelection['candidates'];
+  /** Every λ's solution, to warm-start the next run. */
+  solutions: Map<number, ProbeParameters>;
   ftTemperature: number;
   /** log p_s from train counts (add-one smoothed when some class has no train image). */
   logTrainPrior: Float64Array;
@@ -64,13 +77,16 @@ export function fitPrior(data: LabelledData, rule: TemperatureRule = 'likelihood
   const shrink = missing > 0 ? AUTO_SHRINK : 0;
   if (shrink) notes.push(`${missing} class(es) have no labelled image to fit q on; q was fitted with shrinkage ${AUTO_SHRINK} toward uniform`);
   const priorLogits = takeRows(zeroShot, priorSet);
-  const prior = rule === 'confidence' ? estimatePriorWithConfidenceTemperature(priorLogits, priorLabels, shrink) : estimatePriorWithLikelihoodTemperature(priorLogits, priorLabels, shrink);
+  const prior =
+    rule === 'confidence'
+      ? estimatePriorWithConfidenceTemperature(priorLogits, priorLabels, shrink, RUN_TEMPERATURE_BOUNDS)
+      : estimatePriorWithLikelihoodTemperature(priorLogits, priorLabels, shrink, RUN_TEMPERATURE_BOUNDS);
   if (prior.temperatureNote) notes.push(`temperature: ${prior.temperatureNote}`);
   return { prior, priorFittedOn: few ? 'train+val' : 'val', shrink, notes };
 }
 
 /** DESIGN step 4: the probe on train with λ from val and T_ft on val; p_s from the train counts. */
-export function fitProbe(data: LabelledData, fittedPrior: FittedPrior): FittedModels {
+export async function fitProbe(data: LabelledData, fittedPrior: FittedPrior): Promise<FittedModels> {
   const { labels } = data;
   const classes = data.zeroShot.cols;
   const notes = [...fittedPrior.notes];
@@ -87,16 +103,22 @@ export function fitProbe(data: LabelledData, fittedPrior: FittedPrior): FittedMo
     notes.push('no val split: λ and T_ft were chosen on a held-out fifth of train');
   }
   const init = { weights: data.initWeights };
-  const selection = selectLinearProbe(
+  const selection = await selectLinearProbe(
     { features: takeRows(data.features, fitIdx), labels: takeLabels(labels, fitIdx) },
     { features: takeRows(data.features, valIdx), labels: takeLabels(labels, valIdx) },
     classes,
-    { init },
+    { init, algebra: data.algebra, previous: data.previous?.byLambda },
   );
-  const ftTemperature = temperatureByLikelihood(probeLogits(selection.probe, takeRows(data.features, valIdx)), takeLabels(labels, valIdx)).temperature;
+  const calibration = temperatureByLikelihood(probeLogits(selection.probe, takeRows(data.features, valIdx)), takeLabels(labels, valIdx), RUN_TEMPERATURE_BOUNDS);
+  const ftTemperature = calibration.temperature;
+  if (calibration.note) notes.push(`fine-tuned temperature: ${calibration.note}`);
   let probe: LinearProbe = selection.probe;
   if (fitIdx !== data.train) {
-    probe = trainLinearProbe(takeRows(data.features, data.train), takeLabels(labels, data.train), classes, { lambda: selection.lambda, init: { weights: probe.weights, bias: probe.bias } });
+    probe = await trainLinearProbe(takeRows(data.features, data.train), takeLabels(labels, data.train), classes, {
+      lambda: selection.lambda,
+      init: { weights: probe.weights, bias: probe.bias },
+      algebra: data.algebra,
+    });
   }
 
   // Step 5's p_s: the train label distribution the probe absorbed.
@@ -104,7 +126,7 @@ export function fitProbe(data: LabelledData, fittedPrior: FittedPrior): FittedMo
   const total = trainCounts.reduce((a, b) => a + b, 0) + (smoothed ? classes : 0);
   const logTrainPrior = Float64Array.from(trainCounts, (n) => Math.log((n + (smoothed ? 1 : 0)) / total));
   if (smoothed) notes.push('some classes have no train image; p_s was add-one smoothed');
-  return { ...fittedPrior, probe, probeSelection: selection.candidates, ftTemperature, logTrainPrior, trainPriorSmoothed: smoothed, notes };
+  return { ...fittedPrior, probe, probeSelection: selection.candidates, solutions: selection.solutions, ftTemperature, logTrainPrior, trainPriorSmoothed: smoothed, notes };
 }
 
 /** GLA logits for rows given their zero-shot and probe logits (DESIGN step 5). */
@@ -123,25 +145,36 @@ export function glaFor(models: FittedModels, zeroShot: Matrix, finetuned: Matrix
  * Out-of-sample probe logits for `indices` by k-fold cross-fitting (each fold's probe never saw its images),
  * warm-started from the full probe so each fold converges in a few iterations. Step 8's label issues use them.
  */
-export function crossFittedProbeLogits(data: LabelledData, models: FittedModels, indices: number[], seed = 11, maxIterations = 100): Matrix {
+export async function crossFittedProbeLogits(
+  data: LabelledData,
+  models: FittedModels,
+  indices: number[],
+  seed = 11,
+  maxIterations = 50,
+): Promise<{ logits: Matrix; folds: (ProbeParameters | undefined)[] }> {
   const classes = data.zeroShot.cols;
   const labels = takeLabels(data.labels, indices);
   const k = Math.max(2, Math.min(CROSS_FIT_FOLDS, indices.length));
   const folds = stratifiedFolds(labels, k, seed);
   const out = new Float64Array(indices.length * classes);
+  const solutions: (ProbeParameters | undefined)[] = new Array(k).fill(undefined);
+  const dim = data.features.cols;
   for (let f = 0; f < k; f++) {
     const fit = indices.filter((_, r) => folds[r] !== f);
     const held = indices.map((_, r) => r).filter((r) => folds[r] === f);
     if (held.length === 0) continue;
+    const previous = data.previous?.folds[f];
     const probe = fit.length
-      ? trainLinearProbe(takeRows(data.features, fit), takeLabels(data.labels, fit), classes, {
+      ? await trainLinearProbe(takeRows(data.features, fit), takeLabels(data.labels, fit), classes, {
           lambda: models.probe.lambda,
-          init: { weights: models.probe.weights, bias: models.probe.bias },
+          init: previous && previous.weights.length === classes * dim ? previous : { weights: models.probe.weights, bias: models.probe.bias },
           maxIterations,
+          algebra: data.algebra,
         })
       : models.probe;
+    solutions[f] = { weights: probe.weights, bias: probe.bias };
     const logits = probeLogits(probe, takeRows(data.features, held.map((r) => indices[r])));
     held.forEach((r, m) => out.set(logits.data.subarray(m * classes, (m + 1) * classes), r * classes));
   }
-  return { data: out, rows: indices.length, cols: classes };
+  return { logits: { data: out, rows: indices.length, cols: classes }, folds: solutions };
 }

@@ -1,5 +1,5 @@
-/** f(x), writing ∇f(x) into `gradient`. */
-export type Objective = (x: Float64Array, gradient: Float64Array) => number;
+/** f(x), writing ∇f(x) into `gradient`; asynchronous when its products run on an engine such as ONNX Runtime. */
+export type Objective = (x: Float64Array, gradient: Float64Array) => number | Promise<number>;
 
 export interface LbfgsOptions {
   /** Stop when max |∇f| falls to this. */
@@ -7,6 +7,11 @@ export interface LbfgsOptions {
   maxIterations: number;
   /** Number of correction pairs kept. */
   memory: number;
+  /**
+   * Also stop when an iteration lowers f by less than this, relative to max(|f|, 1) (scipy's `ftol`): on
+   * ill-conditioned problems the last digits of the gradient cost many iterations and change nothing that matters.
+   */
+  relativeDecrease: number;
 }
 
 export interface LbfgsResult {
@@ -18,7 +23,7 @@ export interface LbfgsResult {
   converged: boolean;
 }
 
-const DEFAULTS: LbfgsOptions = { gradientTolerance: 1e-6, maxIterations: 500, memory: 10 };
+const DEFAULTS: LbfgsOptions = { gradientTolerance: 1e-6, maxIterations: 500, memory: 10, relativeDecrease: 0 };
 
 function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
@@ -33,7 +38,7 @@ function maxAbs(a: Float64Array): number {
 }
 
 /** Limited-memory BFGS (two-loop recursion) with Armijo backtracking; pairs failing the curvature test are skipped. */
-export function minimizeLbfgs(f: Objective, start: Float64Array, options: Partial<LbfgsOptions> = {}): LbfgsResult {
+export async function minimizeLbfgs(f: Objective, start: Float64Array, options: Partial<LbfgsOptions> = {}): Promise<LbfgsResult> {
   const opts = { ...DEFAULTS, ...options };
   const n = start.length;
   const x = Float64Array.from(start);
@@ -45,9 +50,10 @@ export function minimizeLbfgs(f: Objective, start: Float64Array, options: Partia
   const yList: Float64Array[] = [];
   const rho: number[] = [];
   const alpha = new Float64Array(opts.memory);
-  let fx = f(x, g);
+  let fx = await f(x, g);
   let evaluations = 1;
   let iterations = 0;
+  let stalled = false;
   while (maxAbs(g) > opts.gradientTolerance && iterations < opts.maxIterations) {
     iterations++;
     // Two-loop recursion: d = −H·g with H the L-BFGS inverse-Hessian estimate.
@@ -83,7 +89,7 @@ export function minimizeLbfgs(f: Objective, start: Float64Array, options: Partia
     let accepted = false;
     for (let ls = 0; ls < 40; ls++) {
       for (let k = 0; k < n; k++) xNew[k] = x[k] + t * d[k];
-      fNew = f(xNew, gNew);
+      fNew = await f(xNew, gNew);
       evaluations++;
       if (Number.isFinite(fNew) && fNew <= fx + 1e-4 * t * slope) {
         accepted = true;
@@ -111,8 +117,13 @@ export function minimizeLbfgs(f: Objective, start: Float64Array, options: Partia
     }
     x.set(xNew);
     g.set(gNew);
+    const decrease = fx - fNew;
     fx = fNew;
+    if (decrease <= opts.relativeDecrease * Math.max(Math.abs(fNew), 1)) {
+      stalled = true;
+      break;
+    }
   }
   const gn = maxAbs(g);
-  return { x, value: fx, gradientNorm: Math.sqrt(dot(g, g)), iterations, evaluations, converged: gn <= opts.gradientTolerance };
+  return { x, value: fx, gradientNorm: Math.sqrt(dot(g, g)), iterations, evaluations, converged: gn <= opts.gradientTolerance || stalled };
 }

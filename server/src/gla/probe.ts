@@ -12,6 +12,48 @@ export interface LinearProbe {
   lambda: number;
 }
 
+/**
+ * The two matrix products the probe's objective needs over its training features X (n × d): they are nearly all
+ * of its cost. The default runs in plain JavaScript; callers may supply a faster engine (ONNX Runtime's GEMM).
+ */
+export interface ProbeAlgebra {
+  /** out[i·c + k] = Σ_j X[i, j]·W[k, j] */
+  scores(weights: Float64Array, classes: number, out: Float64Array): void | Promise<void>;
+  /** out[k·d + j] = Σ_i R[i, k]·X[i, j] */
+  backProject(residual: Float64Array, classes: number, out: Float64Array): void | Promise<void>;
+  dispose?(): void | Promise<void>;
+}
+
+/** Makes the algebra over one training set (row-major n × d, already centred). */
+export type ProbeAlgebraFactory = (features: Float64Array, n: number, d: number) => ProbeAlgebra | Promise<ProbeAlgebra>;
+
+/** Plain JavaScript products: exact float64, dependency-free, fine for small problems and tests. */
+export const javascriptAlgebra: ProbeAlgebraFactory = (x, n, d) => ({
+  scores(w, classes, out) {
+    for (let i = 0; i < n; i++) {
+      const xo = i * d;
+      for (let k = 0; k < classes; k++) {
+        const wo = k * d;
+        let s = 0;
+        for (let j = 0; j < d; j++) s += w[wo + j] * x[xo + j];
+        out[i * classes + k] = s;
+      }
+    }
+  },
+  backProject(r, classes, out) {
+    out.fill(0);
+    for (let i = 0; i < n; i++) {
+      const xo = i * d;
+      for (let k = 0; k < classes; k++) {
+        const v = r[i * classes + k];
+        if (v === 0) continue;
+        const oo = k * d;
+        for (let j = 0; j < d; j++) out[oo + j] += v * x[xo + j];
+      }
+    }
+  },
+});
+
 export interface ProbeOptions {
   /** L2 strength on W (not b): objective = weighted mean CE + (λ/2)‖W‖². */
   lambda: number;
@@ -21,6 +63,10 @@ export interface ProbeOptions {
   init?: { weights: Float64Array; bias?: Float64Array };
   maxIterations?: number;
   gradientTolerance?: number;
+  /** Stop once an iteration improves the objective by less than this fraction (default 1e-9, as scipy's L-BFGS). */
+  relativeDecrease?: number;
+  /** Where the matrix products run; plain JavaScript by default. */
+  algebra?: ProbeAlgebraFactory;
 }
 
 export interface TrainedProbe extends LinearProbe {
@@ -40,19 +86,15 @@ function sampleWeights(labels: Int32Array, classes: number, balanced: boolean): 
   return w;
 }
 
-/** Writes W·x_i + b for one sample into `out`. */
-function rowLogits(x: Float32Array | Float64Array, xOff: number, dim: number, classes: number, params: Float64Array, out: Float64Array): void {
-  const biasOff = classes * dim;
-  for (let c = 0; c < classes; c++) {
-    const wOff = c * dim;
-    let s = params[biasOff + c];
-    for (let d = 0; d < dim; d++) s += params[wOff + d] * x[xOff + d];
-    out[c] = s;
-  }
+/** Σ_j w[off + j]·v[j]. */
+function dot(w: Float64Array, off: number, v: Float64Array, dim: number): number {
+  let s = 0;
+  for (let j = 0; j < dim; j++) s += w[off + j] * v[j];
+  return s;
 }
 
 /** DESIGN step 4: multinomial logistic regression with L2, by L-BFGS from a warm start. */
-export function trainLinearProbe(features: Matrix, labels: Int32Array, classes: number, options: ProbeOptions): TrainedProbe {
+export async function trainLinearProbe(features: Matrix, labels: Int32Array, classes: number, options: ProbeOptions): Promise<TrainedProbe> {
   const { rows: n, cols: dim, data: x } = features;
   if (n === 0) throw new UserError('the probe needs at least one training image');
   assertLabels(labels, n, classes, 'training labels');
@@ -61,74 +103,84 @@ export function trainLinearProbe(features: Matrix, labels: Int32Array, classes: 
   if (!(lambda >= 0)) throw new UserError(`the probe's L2 strength must be ≥ 0, got ${lambda}`);
   const weights = sampleWeights(labels, classes, options.balanced ?? false);
   const size = classes * dim + classes;
+  // Optimise over centred features with the bias absorbing W·μ: the same optimum (b is not penalised), and
+  // better conditioned when embeddings share a large common component, as CLIP's do.
+  const mean = new Float64Array(dim);
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) mean[j] += x[i * dim + j] / n;
+  const centred = Float64Array.from(x, (v, k) => v - mean[k % dim]);
   const start = new Float64Array(size);
   if (options.init) {
     if (options.init.weights.length !== classes * dim) throw new Error('probe init has the wrong shape');
     start.set(options.init.weights, 0);
     if (options.init.bias) start.set(options.init.bias, classes * dim);
+    for (let k = 0; k < classes; k++) start[classes * dim + k] += dot(options.init.weights, k * dim, mean, dim);
   }
-  const logits = new Float64Array(classes);
-  const objective = (params: Float64Array, grad: Float64Array): number => {
-    grad.fill(0);
-    let loss = 0;
+  const algebra = await (options.algebra ?? javascriptAlgebra)(centred, n, dim);
+  const scores = new Float64Array(n * classes);
+  const residual = new Float64Array(n * classes);
+  const backProjected = new Float64Array(classes * dim);
+  const objective = async (params: Float64Array, grad: Float64Array): Promise<number> => {
+    const w = params.subarray(0, classes * dim);
     const biasOff = classes * dim;
+    await algebra.scores(w, classes, scores);
+    grad.fill(0, biasOff);
+    let loss = 0;
     for (let i = 0; i < n; i++) {
-      const xOff = i * dim;
-      rowLogits(x, xOff, dim, classes, params, logits);
+      const off = i * classes;
       let max = -Infinity;
-      for (let c = 0; c < classes; c++) if (logits[c] > max) max = logits[c];
-      let sum = 0;
-      for (let c = 0; c < classes; c++) {
-        logits[c] = Math.exp(logits[c] - max);
-        sum += logits[c];
+      for (let k = 0; k < classes; k++) {
+        const s = scores[off + k] + params[biasOff + k];
+        scores[off + k] = s;
+        if (s > max) max = s;
       }
+      let sum = 0;
+      for (let k = 0; k < classes; k++) sum += Math.exp(scores[off + k] - max);
       const y = labels[i];
       const wi = weights[i];
-      loss += wi * (Math.log(sum) - Math.log(logits[y]));
-      for (let c = 0; c < classes; c++) {
-        // ∂CE/∂logit_c = p_c − [c = y], weighted.
-        const r = wi * (logits[c] / sum - (c === y ? 1 : 0));
-        if (r === 0) continue;
-        const wOff = c * dim;
-        for (let d = 0; d < dim; d++) grad[wOff + d] += r * x[xOff + d];
-        grad[biasOff + c] += r;
+      const lse = max + Math.log(sum);
+      loss += wi * (lse - scores[off + y]);
+      for (let k = 0; k < classes; k++) {
+        // ∂CE/∂logit_k = p_k − [k = y], weighted.
+        const r = wi * (Math.exp(scores[off + k] - lse) - (k === y ? 1 : 0));
+        residual[off + k] = r;
+        grad[biasOff + k] += r;
       }
     }
+    await algebra.backProject(residual, classes, backProjected);
     let penalty = 0;
     for (let k = 0; k < classes * dim; k++) {
       penalty += params[k] * params[k];
-      grad[k] += lambda * params[k];
+      grad[k] = backProjected[k] + lambda * params[k];
     }
     return loss + 0.5 * lambda * penalty;
   };
-  const result = minimizeLbfgs(objective, start, {
-    gradientTolerance: options.gradientTolerance ?? 1e-6,
-    maxIterations: options.maxIterations ?? 500,
-  });
-  return {
-    classes,
-    dim,
-    weights: result.x.slice(0, classes * dim),
-    bias: result.x.slice(classes * dim),
-    lambda,
-    objective: result.value,
-    iterations: result.iterations,
-    converged: result.converged,
-  };
+  let result;
+  try {
+    result = await minimizeLbfgs(objective, start, {
+      gradientTolerance: options.gradientTolerance ?? 1e-6,
+      maxIterations: options.maxIterations ?? 500,
+      relativeDecrease: options.relativeDecrease ?? 1e-9,
+    });
+  } finally {
+    await algebra.dispose?.();
+  }
+  const trained = result.x.slice(0, classes * dim);
+  const bias = Float64Array.from(result.x.subarray(classes * dim), (b, k) => b - dot(trained, k * dim, mean, dim));
+  return { classes, dim, weights: trained, bias, lambda, objective: result.value, iterations: result.iterations, converged: result.converged };
 }
 
 /** Probe logits for every row of `features`. */
 export function probeLogits(probe: LinearProbe, features: Matrix): Matrix {
   const { rows: n, cols: dim, data: x } = features;
   if (dim !== probe.dim) throw new UserError(`the probe expects ${probe.dim}-dimensional embeddings, got ${dim}`);
-  const params = new Float64Array(probe.classes * dim + probe.classes);
-  params.set(probe.weights, 0);
-  params.set(probe.bias, probe.classes * dim);
   const out = new Float64Array(n * probe.classes);
-  const row = new Float64Array(probe.classes);
   for (let i = 0; i < n; i++) {
-    rowLogits(x, i * dim, dim, probe.classes, params, row);
-    out.set(row, i * probe.classes);
+    for (let k = 0; k < probe.classes; k++) {
+      let s = probe.bias[k];
+      const wo = k * dim;
+      for (let j = 0; j < dim; j++) s += probe.weights[wo + j] * x[i * dim + j];
+      out[i * probe.classes + k] = s;
+    }
   }
   return { data: out, rows: n, cols: probe.classes };
 }
@@ -136,31 +188,59 @@ export function probeLogits(probe: LinearProbe, features: Matrix): Matrix {
 /** λ candidates, strongest first, so each fit warm-starts the next along the regularisation path. */
 export const DEFAULT_LAMBDAS = [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 1e-6];
 
+/** A probe's parameters, as a warm start. */
+export interface ProbeParameters {
+  weights: Float64Array;
+  bias: Float64Array;
+}
+
 export interface ProbeSelection {
   probe: TrainedProbe;
   lambda: number;
   /** Validation accuracy and NLL of every candidate. */
   candidates: { lambda: number; accuracy: number; nll: number }[];
+  /** Every candidate's solution, by λ: a later run on similar data starts each fit from these. */
+  solutions: Map<number, ProbeParameters>;
 }
 
 /**
  * Trains along the λ path and keeps the best on validation: highest accuracy, then lowest NLL. The path stops
  * once two weaker λ in a row score worse than the best: past the optimum, validation only degrades.
  */
-export function selectLinearProbe(
+export async function selectLinearProbe(
   train: { features: Matrix; labels: Int32Array },
   val: { features: Matrix; labels: Int32Array },
   classes: number,
-  options: { lambdas?: number[]; balanced?: boolean; init?: ProbeOptions['init']; maxIterations?: number } = {},
-): ProbeSelection {
+  options: {
+    lambdas?: number[];
+    balanced?: boolean;
+    init?: ProbeOptions['init'];
+    maxIterations?: number;
+    algebra?: ProbeAlgebraFactory;
+    /** Solutions from an earlier run, by λ: each fit starts from its own instead of the previous λ's. */
+    previous?: Map<number, ProbeParameters>;
+  } = {},
+): Promise<ProbeSelection> {
   const lambdas = options.lambdas ?? DEFAULT_LAMBDAS;
   let init = options.init;
   let best: { probe: TrainedProbe; accuracy: number; nll: number } | undefined;
   const candidates: ProbeSelection['candidates'] = [];
+  const solutions = new Map<number, ProbeParameters>();
   let worse = 0;
   for (const lambda of lambdas) {
     if (worse >= 2) break;
-    const probe = trainLinearProbe(train.features, train.labels, classes, { lambda, balanced: options.balanced, init, maxIterations: options.maxIterations ?? 200, gradientTolerance: 1e-5 });
+    const previous = options.previous?.get(lambda);
+    const probe = await trainLinearProbe(train.features, train.labels, classes, {
+      lambda,
+      balanced: options.balanced,
+      init: previous && previous.weights.length === classes * train.features.cols ? previous : init,
+      // Choosing λ needs validation scores, not the last digits of each fit: sklearn's defaults are looser still.
+      maxIterations: options.maxIterations ?? 100,
+      gradientTolerance: 1e-5,
+      relativeDecrease: 1e-8,
+      algebra: options.algebra,
+    });
+    solutions.set(lambda, { weights: probe.weights, bias: probe.bias });
     init = { weights: probe.weights, bias: probe.bias };
     const evaluation = evaluateLogits(probeLogits(probe, val.features), val.labels);
     candidates.push({ lambda, accuracy: evaluation.top1, nll: evaluation.nll });
@@ -172,5 +252,5 @@ export function selectLinearProbe(
     }
   }
   if (!best) throw new UserError('no λ candidates given for the probe');
-  return { probe: best.probe, lambda: best.probe.lambda, candidates };
+  return { probe: best.probe, lambda: best.probe.lambda, candidates, solutions };
 }

@@ -40,7 +40,8 @@ export function rootOfIncreasing(
     fa = fb;
     b = clamped;
     fb = g(b);
-    if (Math.abs(fb) <= tolerance.absoluteF) return { x: Math.exp(b), value: fb, evaluations, status: 'root' };
+    // No early stop on a small |f| here: an f that only tends to 0 (separable data) has no root to find.
+    if (fb === 0) return { x: Math.exp(b), value: fb, evaluations, status: 'root' };
     if (Math.sign(fb) !== Math.sign(fa)) break;
   }
   // Now f(a) and f(b) have opposite signs.

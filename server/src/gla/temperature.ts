@@ -6,9 +6,15 @@ import { rootOfIncreasing } from './root-finding';
 
 export type TemperatureRule = 'likelihood' | 'confidence';
 
-/** Temperatures are searched in [1e-4, 1e4]; beyond that the data are separable or pure noise. */
+/** Temperatures are searched in [1e-4, 1e4] by default; beyond that the data are separable or pure noise. */
 const T_MIN = 1e-4;
 const T_MAX = 1e4;
+
+/** The range a temperature search may return; hitting a bound is reported in `temperatureNote`. */
+export interface TemperatureBounds {
+  min: number;
+  max: number;
+}
 
 export interface CalibratedPrior extends PriorEstimate {
   temperatureRule: TemperatureRule;
@@ -20,7 +26,7 @@ export interface CalibratedPrior extends PriorEstimate {
  * DESIGN step 2, default rule: T and θ jointly by likelihood. f(1/T, θ) is jointly convex, so the profile
  * F(β) = min_θ f(β, θ) is convex in β = 1/T; we find F'(β) = 0, each F' a warm-started exact θ-solve.
  */
-export function estimatePriorWithLikelihoodTemperature(logits: Matrix, labels: Int32Array, shrink = 0): CalibratedPrior {
+export function estimatePriorWithLikelihoodTemperature(logits: Matrix, labels: Int32Array, shrink = 0, bounds: TemperatureBounds = { min: T_MIN, max: T_MAX }): CalibratedPrior {
   const { problem } = labelledPriorProblem(logits, labels, 1, shrink);
   let theta: Float64Array | undefined;
   let thetaBeta = 1;
@@ -36,14 +42,14 @@ export function estimatePriorWithLikelihoodTemperature(logits: Matrix, labels: I
     thetaBeta = beta;
     return problem.inverseTemperatureSlope();
   };
-  const root = rootOfIncreasing(slope, 1, { lo: 1 / T_MAX, hi: 1 / T_MIN }, { relativeX: 1e-9, absoluteF: 1e-11 });
+  const root = rootOfIncreasing(slope, 1, { lo: 1 / bounds.max, hi: 1 / bounds.min }, { relativeX: 1e-9, absoluteF: 1e-11 });
   if (thetaBeta !== root.x) slope(root.x);
   const solved = last!;
   const temperature = 1 / root.x;
   const estimate = priorFromTheta(solved.theta, temperature, solved.result.value, solved.result.gradientNorm, iterations, solved.result.converged);
   const note =
-    root.status === 'above' ? `the likelihood keeps rising as T → 0 (the labelled set is separable); T stopped at ${T_MIN}`
-    : root.status === 'below' ? `the likelihood keeps rising as T → ∞ (the logits carry no signal); T stopped at ${T_MAX}`
+    root.status === 'above' ? `the likelihood keeps rising as T falls (the labelled set is nearly separable); T stopped at ${bounds.min}`
+    : root.status === 'below' ? `the likelihood keeps rising as T grows (the logits carry little signal); T stopped at ${bounds.max}`
     : undefined;
   return { ...estimate, temperatureRule: 'likelihood', temperatureNote: note };
 }
@@ -63,7 +69,7 @@ function meanMaxConfidence(logits: Matrix, inverseTemperature: number): number {
 }
 
 /** The reference's rule: T such that the mean max-confidence of softmax(z/T) equals top-1 accuracy on the labelled set. */
-export function temperatureByConfidence(logits: Matrix, labels: Int32Array): { temperature: number; note?: string } {
+export function temperatureByConfidence(logits: Matrix, labels: Int32Array, bounds: TemperatureBounds = { min: T_MIN, max: T_MAX }): { temperature: number; note?: string } {
   if (logits.rows === 0) throw new UserError('no labelled samples to calibrate the temperature on');
   assertLabels(labels, logits.rows, logits.cols);
   assertFinite(logits, 'logits');
@@ -71,23 +77,23 @@ export function temperatureByConfidence(logits: Matrix, labels: Int32Array): { t
   for (let i = 0; i < logits.rows; i++) if (argmaxRow(logits.data, i, logits.cols) === labels[i]) correct++;
   const accuracy = correct / logits.rows;
   // Confidence falls as T rises, so confidence(T) − accuracy is decreasing in T and increasing in β = 1/T.
-  const root = rootOfIncreasing((beta) => meanMaxConfidence(logits, beta) - accuracy, 1, { lo: 1 / T_MAX, hi: 1 / T_MIN }, { relativeX: 1e-10, absoluteF: 1e-12 });
+  const root = rootOfIncreasing((beta) => meanMaxConfidence(logits, beta) - accuracy, 1, { lo: 1 / bounds.max, hi: 1 / bounds.min }, { relativeX: 1e-10, absoluteF: 1e-12 });
   const temperature = 1 / root.x;
   const note =
-    root.status === 'above' ? `accuracy ${accuracy.toFixed(3)} is above any reachable confidence; T stopped at ${T_MIN}`
-    : root.status === 'below' ? `accuracy ${accuracy.toFixed(3)} is at or below chance; T stopped at ${T_MAX}`
+    root.status === 'above' ? `accuracy ${accuracy.toFixed(3)} is above any reachable confidence; T stopped at ${bounds.min}`
+    : root.status === 'below' ? `accuracy ${accuracy.toFixed(3)} is at or below chance; T stopped at ${bounds.max}`
     : undefined;
   return { temperature, note };
 }
 
 /** DESIGN step 2, reference rule: T by confidence matching, then θ at that T. */
-export function estimatePriorWithConfidenceTemperature(logits: Matrix, labels: Int32Array, shrink = 0): CalibratedPrior {
-  const { temperature, note } = temperatureByConfidence(logits, labels);
+export function estimatePriorWithConfidenceTemperature(logits: Matrix, labels: Int32Array, shrink = 0, bounds?: TemperatureBounds): CalibratedPrior {
+  const { temperature, note } = temperatureByConfidence(logits, labels, bounds);
   return { ...estimatePrior(logits, labels, { temperature, shrink }), temperatureRule: 'confidence', temperatureNote: note };
 }
 
 /** T minimising the mean cross-entropy of softmax(z/T): calibrates the fine-tuned model on val (DESIGN step 4). */
-export function temperatureByLikelihood(logits: Matrix, labels: Int32Array): { temperature: number; note?: string } {
+export function temperatureByLikelihood(logits: Matrix, labels: Int32Array, bounds: TemperatureBounds = { min: T_MIN, max: T_MAX }): { temperature: number; note?: string } {
   const { data, rows, cols } = logits;
   if (rows === 0) throw new UserError('no labelled samples to calibrate the temperature on');
   assertLabels(labels, rows, cols);
@@ -112,10 +118,10 @@ export function temperatureByLikelihood(logits: Matrix, labels: Int32Array): { t
     }
     return total / rows - labelledMean;
   };
-  const root = rootOfIncreasing(slope, 1, { lo: 1 / T_MAX, hi: 1 / T_MIN }, { relativeX: 1e-10, absoluteF: 1e-12 });
+  const root = rootOfIncreasing(slope, 1, { lo: 1 / bounds.max, hi: 1 / bounds.min }, { relativeX: 1e-10, absoluteF: 1e-12 });
   const note =
-    root.status === 'above' ? `the validation set is separable; T stopped at ${T_MIN}`
-    : root.status === 'below' ? `the logits carry no signal on validation; T stopped at ${T_MAX}`
+    root.status === 'above' ? `the validation set is separable; T stopped at ${bounds.min}`
+    : root.status === 'below' ? `the logits carry no signal on validation; T stopped at ${bounds.max}`
     : undefined;
   return { temperature: 1 / root.x, note };
 }
