@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CancelledError, UserError, throwIfCancelled } from '../errors';
@@ -75,6 +76,16 @@ export interface AnalysisHooks {
 export interface AnalysisResult {
   runDir: string;
   report: Report;
+}
+
+/** Digest of everything the probe fits depend on: features, labels, splits and the zero-shot warm start. */
+function dataFingerprint(data: LabelledData): string {
+  const hash = createHash('sha256');
+  for (const a of [data.features.data, data.labels, Int32Array.from(data.train), Int32Array.from(data.val), Int32Array.from(data.test), data.initWeights]) {
+    hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    hash.update('|');
+  }
+  return hash.digest('hex');
 }
 
 /** Images × classes × dims above which the probe's products go to ONNX Runtime (below, JavaScript is as fast and exact). */
@@ -254,6 +265,7 @@ async function analyzeInto(
   // Re-analysis starts every probe fit from the previous run's solution for this dataset and model.
   const warmStarts = new ProbeWarmStartStore(request.cacheDir, { datasetRoot: dataset.root, modelId: model.namespace.modelId, classes: names, dim: features.cols });
   data.previous = await warmStarts.load(names.length, features.cols);
+  data.fingerprint = dataFingerprint(data);
   let fitted;
   let crossFitted;
   const all = items.map((_, r) => r);
@@ -261,7 +273,7 @@ async function analyzeInto(
     fitted = await fitProbe(data, fittedPrior);
     const folds = await crossFittedProbeLogits(data, fitted, all);
     crossFitted = folds.logits;
-    await warmStarts.save({ byLambda: fitted.solutions, folds: folds.folds }, names.length, features.cols);
+    await warmStarts.save({ fingerprint: data.fingerprint, byLambda: fitted.solutions, folds: folds.folds }, names.length, features.cols);
   } finally {
     await kernels?.release();
   }

@@ -24,6 +24,8 @@ export interface LabelledData {
   algebra?: ProbeAlgebraFactory;
   /** Solutions from the dataset's previous run: each probe fit starts from its own (re-analysis). */
   previous?: ProbeWarmStarts;
+  /** Digest of the features, labels, splits and warm start; equal to previous.fingerprint when nothing changed. */
+  fingerprint?: string;
   /** Normalised image embeddings, N × D. */
   features: Matrix;
   /** Zero-shot logits s·cos, N × C. */
@@ -59,6 +61,11 @@ export interface FittedModels extends FittedPrior {
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s.length ? s[Math.floor((s.length - 1) / 2)] : 0;
+}
+
+/** Whether the previous run fitted exactly this data, so its solutions stand as they are. */
+function unchanged(data: LabelledData): boolean {
+  return data.fingerprint !== undefined && data.previous?.fingerprint === data.fingerprint;
 }
 
 /** DESIGN steps 1, 2 and 6: q and T on the labelled images (train ∪ val for few shots, else val). */
@@ -107,7 +114,7 @@ export async function fitProbe(data: LabelledData, fittedPrior: FittedPrior): Pr
     { features: takeRows(data.features, fitIdx), labels: takeLabels(labels, fitIdx) },
     { features: takeRows(data.features, valIdx), labels: takeLabels(labels, valIdx) },
     classes,
-    { init, algebra: data.algebra, previous: data.previous?.byLambda },
+    { init, algebra: data.algebra, previous: data.previous?.byLambda, reuse: unchanged(data) },
   );
   const calibration = temperatureByLikelihood(probeLogits(selection.probe, takeRows(data.features, valIdx)), takeLabels(labels, valIdx), RUN_TEMPERATURE_BOUNDS);
   const ftTemperature = calibration.temperature;
@@ -164,14 +171,18 @@ export async function crossFittedProbeLogits(
     const held = indices.map((_, r) => r).filter((r) => folds[r] === f);
     if (held.length === 0) continue;
     const previous = data.previous?.folds[f];
-    const probe = fit.length
-      ? await trainLinearProbe(takeRows(data.features, fit), takeLabels(data.labels, fit), classes, {
-          lambda: models.probe.lambda,
-          init: previous && previous.weights.length === classes * dim ? previous : { weights: models.probe.weights, bias: models.probe.bias },
-          maxIterations,
-          algebra: data.algebra,
-        })
-      : models.probe;
+    const reusable = previous !== undefined && previous.weights.length === classes * dim;
+    let probe: LinearProbe = models.probe;
+    if (fit.length && reusable && unchanged(data)) {
+      probe = { ...models.probe, ...previous };
+    } else if (fit.length) {
+      probe = await trainLinearProbe(takeRows(data.features, fit), takeLabels(data.labels, fit), classes, {
+        lambda: models.probe.lambda,
+        init: reusable ? previous : { weights: models.probe.weights, bias: models.probe.bias },
+        maxIterations,
+        algebra: data.algebra,
+      });
+    }
     solutions[f] = { weights: probe.weights, bias: probe.bias };
     const logits = probeLogits(probe, takeRows(data.features, held.map((r) => indices[r])));
     held.forEach((r, m) => out.set(logits.data.subarray(m * classes, (m + 1) * classes), r * classes));

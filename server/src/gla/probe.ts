@@ -219,6 +219,8 @@ export async function selectLinearProbe(
     algebra?: ProbeAlgebraFactory;
     /** Solutions from an earlier run, by λ: each fit starts from its own instead of the previous λ's. */
     previous?: Map<number, ProbeParameters>;
+    /** The earlier run saw exactly this data: take its solutions as they are instead of refitting. */
+    reuse?: boolean;
   } = {},
 ): Promise<ProbeSelection> {
   const lambdas = options.lambdas ?? DEFAULT_LAMBDAS;
@@ -230,16 +232,20 @@ export async function selectLinearProbe(
   for (const lambda of lambdas) {
     if (worse >= 2) break;
     const previous = options.previous?.get(lambda);
-    const probe = await trainLinearProbe(train.features, train.labels, classes, {
-      lambda,
-      balanced: options.balanced,
-      init: previous && previous.weights.length === classes * train.features.cols ? previous : init,
-      // Choosing λ needs validation scores, not the last digits of each fit: sklearn's defaults are looser still.
-      maxIterations: options.maxIterations ?? 100,
-      gradientTolerance: 1e-5,
-      relativeDecrease: 1e-8,
-      algebra: options.algebra,
-    });
+    const fits = previous !== undefined && previous.weights.length === classes * train.features.cols;
+    const probe: TrainedProbe =
+      options.reuse && fits
+        ? { classes, dim: train.features.cols, ...previous, lambda, objective: NaN, iterations: 0, converged: true }
+        : await trainLinearProbe(train.features, train.labels, classes, {
+            lambda,
+            balanced: options.balanced,
+            init: fits ? previous : init,
+            // Choosing λ needs validation scores, not the last digits of each fit: sklearn's defaults are looser still.
+            maxIterations: options.maxIterations ?? 100,
+            gradientTolerance: 1e-5,
+            relativeDecrease: 1e-8,
+            algebra: options.algebra,
+          });
     solutions.set(lambda, { weights: probe.weights, bias: probe.bias });
     init = { weights: probe.weights, bias: probe.bias };
     const evaluation = evaluateLogits(probeLogits(probe, val.features), val.labels);

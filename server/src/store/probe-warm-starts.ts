@@ -7,12 +7,15 @@ import { writeFileAtomic } from './atomic-write';
 
 /** The probe solutions of a dataset's last run: by λ along the path, and per cross-fitting fold. */
 export interface ProbeWarmStarts {
+  /** A digest of everything the fits saw; equal digests mean the solutions can be reused as they are. */
+  fingerprint: string;
   byLambda: Map<number, ProbeParameters>;
   folds: (ProbeParameters | undefined)[];
 }
 
 interface Header {
-  version: 1;
+  version: 2;
+  fingerprint: string;
   classes: number;
   dim: number;
   lambdas: number[];
@@ -23,7 +26,8 @@ interface Header {
 
 /**
  * Warm starts for re-analysis, in <cache>/probe-warm-starts/: after 1% of the images change, every probe fit starts
- * next to its optimum and converges in a few iterations. A hint only: missing, stale or damaged files are ignored.
+ * next to its optimum and converges in a few iterations; on identical data the solutions are reused as they are,
+ * so a rerun reproduces the first run exactly. A hint only: missing, stale or damaged files are ignored.
  */
 export class ProbeWarmStartStore {
   private readonly base: string;
@@ -36,9 +40,9 @@ export class ProbeWarmStartStore {
   async load(classes: number, dim: number): Promise<ProbeWarmStarts | undefined> {
     try {
       const header = JSON.parse(await fs.readFile(`${this.base}.json`, 'utf8')) as Header;
-      const payload = await fs.readFile(`${this.base}.f32`);
-      if (header.version !== 1 || header.classes !== classes || header.dim !== dim || payload.length !== header.bytes || crc32(payload) !== header.crc) return undefined;
-      const floats = new Float32Array(payload.buffer, payload.byteOffset, payload.length / 4);
+      const payload = await fs.readFile(`${this.base}.f64`);
+      if (header.version !== 2 || header.classes !== classes || header.dim !== dim || payload.length !== header.bytes || crc32(payload) !== header.crc) return undefined;
+      const floats = new Float64Array(payload.buffer.slice(payload.byteOffset, payload.byteOffset + payload.length));
       const size = classes * dim + classes;
       let offset = 0;
       const next = (): ProbeParameters => {
@@ -49,7 +53,7 @@ export class ProbeWarmStartStore {
       const byLambda = new Map<number, ProbeParameters>();
       for (const lambda of header.lambdas) byLambda.set(lambda, next());
       const folds = header.folds.map((present) => (present ? next() : undefined));
-      return { byLambda, folds };
+      return { fingerprint: header.fingerprint, byLambda, folds };
     } catch {
       return undefined;
     }
@@ -58,15 +62,16 @@ export class ProbeWarmStartStore {
   async save(starts: ProbeWarmStarts, classes: number, dim: number): Promise<void> {
     const blocks = [...starts.byLambda.values(), ...starts.folds.filter((f): f is ProbeParameters => f !== undefined)];
     const size = classes * dim + classes;
-    const floats = new Float32Array(blocks.length * size);
+    // float64, so a rerun on identical data can reuse the solutions bit for bit.
+    const floats = new Float64Array(blocks.length * size);
     blocks.forEach((b, k) => {
       floats.set(b.weights, k * size);
       floats.set(b.bias, k * size + classes * dim);
     });
     const payload = Buffer.from(floats.buffer);
-    const header: Header = { version: 1, classes, dim, lambdas: [...starts.byLambda.keys()], folds: starts.folds.map((f) => f !== undefined), bytes: payload.length, crc: crc32(payload) };
+    const header: Header = { version: 2, fingerprint: starts.fingerprint, classes, dim, lambdas: [...starts.byLambda.keys()], folds: starts.folds.map((f) => f !== undefined), bytes: payload.length, crc: crc32(payload) };
     // Payload first: a header is only ever next to the payload it describes (checked by size and CRC on load).
-    await writeFileAtomic(`${this.base}.f32`, payload);
+    await writeFileAtomic(`${this.base}.f64`, payload);
     await writeFileAtomic(`${this.base}.json`, JSON.stringify(header));
   }
 }

@@ -1,0 +1,44 @@
+// Registers every GLA command. Each handler's module loads on first use, which keeps activate() cheap.
+import * as vscode from 'vscode';
+import { offerLog, type GlaContext } from './gla-context';
+
+/** Command ids as package.json contributes them. */
+export const Commands = {
+  analyzeDataset: 'gla.analyzeDataset',
+  classifyFolder: 'gla.classifyFolder',
+  showBiasPanel: 'gla.showBiasPanel',
+  selectModel: 'gla.selectModel',
+  downloadModel: 'gla.downloadModel',
+  createManifest: 'gla.createManifest',
+  openLastReport: 'gla.openLastReport',
+  restartWorker: 'gla.restartWorker',
+} as const;
+
+type Handler = (ctx: GlaContext, ...args: unknown[]) => Promise<unknown>;
+
+export function registerCommands(ctx: GlaContext): vscode.Disposable[] {
+  const lazy = (load: () => Promise<Handler>) => async (...args: unknown[]) => {
+    try {
+      return await (await load())(ctx, ...args);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      ctx.output.error(`command failed: ${err instanceof Error && err.stack ? err.stack : message}`);
+      void vscode.window.showErrorMessage(`GLA: ${message.split('\n')[0]}`, 'Show Log').then((c) => offerLog(ctx, c));
+      return undefined;
+    }
+  };
+  const register = (id: string, load: () => Promise<Handler>) => vscode.commands.registerCommand(id, lazy(load));
+  return [
+    register(Commands.analyzeDataset, async () => (await import('./commands/analyze-dataset')).analyzeDataset),
+    register(Commands.classifyFolder, async () => (await import('./commands/classify-folder')).classifyFolder),
+    register(Commands.showBiasPanel, async () => (await import('./commands/open-last-report')).showBiasPanel),
+    register(Commands.openLastReport, async () => (await import('./commands/open-last-report')).openLastReport),
+    register(Commands.selectModel, async () => (await import('./commands/select-model')).selectModel),
+    register(Commands.downloadModel, async () => (await import('./commands/download-model')).downloadModel),
+    register(Commands.createManifest, async () => (await import('./commands/create-manifest')).createManifest),
+    register(Commands.restartWorker, async () => async (c: GlaContext) => {
+      await c.worker.restart();
+      void vscode.window.showInformationMessage('GLA: the worker has been restarted.');
+    }),
+  ];
+}

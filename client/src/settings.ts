@@ -1,0 +1,22 @@
+// The "gla" settings as the extension reads them; the worker reads the same section over workspace/configuration.
+import * as vscode from 'vscode';
+import type { GlaSettings } from '../../server/src/protocol';
+
+export const SETTINGS_SECTION = 'gla';
+
+/** Defaults mirror package.json's contributes.configuration. */
+export function readSettings(scope?: vscode.Uri): GlaSettings {
+  const c = vscode.workspace.getConfiguration(SETTINGS_SECTION, scope);
+  return {
+    model: c.get<string>('model', 'clip-vit-base-patch32'),
+    executionProvider: c.get<GlaSettings['executionProvider']>('executionProvider', 'auto'),
+    batchSize: c.get<number>('batchSize', 32),
+    cacheDir: c.get<string>('cacheDir', ''),
+    templates: c.get<string[]>('templates', []),
+  };
+}
+
+/** gla.cacheDir when set, else the extension's global storage (where the worker keeps models and embeddings). */
+export function effectiveCacheDir(context: vscode.ExtensionContext): string {
+  return readSettings().cacheDir.trim() || context.globalStorageUri.fsPath;
+}

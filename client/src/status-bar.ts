@@ -1,0 +1,84 @@
+// The status-bar item: the model, the execution provider and the last run, at a glance.
+import * as vscode from 'vscode';
+import type { StatusParams } from '../../server/src/protocol';
+import type { RunRecord } from './last-run';
+import { describeRun, shortRunText } from './run-summary-text';
+import { readSettings } from './settings';
+import type { WorkerState } from './worker';
+
+export const STATUS_ITEM_ID = 'gla.status';
+
+export class GlaStatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  /** What the worker last said it runs; until then, the settings. */
+  private reported: StatusParams = {};
+  private workerState: WorkerState = 'starting';
+  private lastRun: RunRecord | undefined;
+
+  constructor(lastRun: RunRecord | undefined) {
+    this.lastRun = lastRun;
+    this.item = vscode.window.createStatusBarItem(STATUS_ITEM_ID, vscode.StatusBarAlignment.Right, 100);
+    this.item.name = 'GLA Studio';
+    this.render();
+    this.item.show();
+  }
+
+  setWorkerState(state: WorkerState): void {
+    this.workerState = state;
+    this.render();
+  }
+
+  setStatus(status: StatusParams): void {
+    this.reported = { ...this.reported, ...status };
+    this.render();
+  }
+
+  setLastRun(run: RunRecord): void {
+    this.lastRun = run;
+    this.render();
+  }
+
+  /** Settings changed: show the new model until the worker reports what it actually loads. */
+  settingsChanged(): void {
+    this.reported = {};
+    this.render();
+  }
+
+  private render(): void {
+    const settings = readSettings();
+    const model = this.reported.model ?? settings.model;
+    const provider = this.reported.executionProvider ?? settings.executionProvider;
+    const icon = this.workerState === 'starting' ? '$(sync~spin)' : this.workerState === 'stopped' ? '$(error)' : '$(beaker)';
+    const run = this.lastRun?.summary ? ` · ${shortRunText(this.lastRun.summary)}` : '';
+    // A model folder shows by its name; the tooltip has the full path.
+    const shortModel = /[\\/]/.test(model) ? model.split(/[\\/]/).filter(Boolean).pop() ?? model : model;
+    this.item.text = `${icon} GLA: ${shortModel} · ${provider}${run}`;
+
+    const tip = new vscode.MarkdownString(undefined, true);
+    tip.appendMarkdown('**GLA Studio**\n\n');
+    tip.appendMarkdown(`Model: \`${model}\`  \nExecution provider: \`${provider}\`  \n`);
+    tip.appendMarkdown(`Worker: ${this.workerState}${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: manifest checks only)'}\n\n`);
+    if (this.lastRun) {
+      const when = new Date(this.lastRun.finishedAt).toLocaleString();
+      tip.appendMarkdown(`Last run (${when}): ${this.lastRun.summary ? describeRun(this.lastRun.summary) : this.lastRun.runDir}`);
+    } else {
+      tip.appendMarkdown('No run yet: run **GLA: Analyze Dataset…**');
+    }
+    this.item.tooltip = tip;
+    this.item.accessibilityInformation = {
+      label: `GLA Studio: model ${model}, ${provider}, worker ${this.workerState}${vscode.workspace.isTrusted ? '' : ', restricted mode'}`,
+      role: 'button',
+    };
+    this.item.command =
+      this.workerState === 'stopped'
+        ? { title: 'Restart Worker', command: 'gla.restartWorker' }
+        : this.lastRun
+          ? { title: 'Show Bias Panel', command: 'gla.showBiasPanel' }
+          : { title: 'Analyze Dataset', command: 'gla.analyzeDataset' };
+    this.item.backgroundColor = this.workerState === 'stopped' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}

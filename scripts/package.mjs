@@ -1,0 +1,94 @@
+// npm run package: the linux-x64 VSIX in the project root, checked. vsce collects the production dependencies and
+// .vscodeignore (an allowlist) keeps only what the installed extension runs: the esbuild bundles, media/, and the
+// linux-x64 native runtime of onnxruntime-node and sharp.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const target = 'linux-x64';
+const MAX_BYTES = 150 * 1024 * 1024;
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const vsixName = `${pkg.name}-${target}-${pkg.version}.vsix`;
+const vsixPath = join(root, vsixName);
+
+for (const f of ['dist/extension.js', 'dist/server.js', 'dist/cli.js']) {
+  if (!existsSync(join(root, f))) fail(`${f} is missing: run npm run build first`);
+}
+
+const vsce = createRequire(import.meta.url).resolve('@vscode/vsce/vsce');
+// No repository URL is declared yet, so README links stay relative (ARCHITECTURE.md etc. are not in the VSIX).
+const args = ['package', '--target', target, '--out', vsixPath, '--no-yarn', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links'];
+const t0 = Date.now();
+const run = spawnSync(process.execPath, [vsce, ...args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+if (run.status !== 0) fail(`vsce package failed (exit ${run.status})`);
+
+// Check what went in: the parts that must be there, and nothing that must not.
+const entries = listZip(readFileSync(vsixPath));
+const names = entries.map((e) => e.name);
+const required = [
+  'extension/package.json',
+  'extension/dist/extension.js',
+  'extension/dist/server.js',
+  'extension/dist/cli.js',
+  'extension/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
+  'extension/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1',
+  'extension/node_modules/onnxruntime-node/dist/index.js',
+  'extension/node_modules/onnxruntime-common/package.json',
+  'extension/node_modules/sharp/dist/index.cjs',
+  'extension/node_modules/@img/sharp-linux-x64/lib/sharp-linux-x64-0.35.5.node',
+  'extension/node_modules/detect-libc/package.json',
+  'extension/node_modules/semver/package.json',
+  'extension/node_modules/@img/colour/package.json',
+  'extension/media/gla-dataset.language-configuration.json',
+];
+const missing = required.filter((r) => !names.includes(r));
+if (!names.some((n) => /^extension\/node_modules\/@img\/sharp-libvips-linux-x64\/lib\/libvips-cpp\.so/.test(n))) missing.push('libvips-cpp.so');
+const forbidden = names.filter(
+  (n) =>
+    /\.(map|ts|cc|h|gyp)$/.test(n) ||
+    /^extension\/(test|client|server|scripts|out|bench-data|\.e2e)\//.test(n) ||
+    /\/napi-v6\/(darwin|win32|linux\/arm64)\//.test(n) ||
+    /\/@img\/sharp-(?!linux-x64|libvips-linux-x64)/.test(n),
+);
+const size = statSync(vsixPath).size;
+const unpacked = entries.reduce((s, e) => s + e.size, 0);
+const mb = (n) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+console.log(`\n${vsixName}: ${mb(size)} (${mb(unpacked)} unpacked), ${entries.length} files, packaged in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+const groups = new Map();
+for (const e of entries) {
+  const m = e.name.match(/^extension\/(node_modules\/(?:@[^/]+\/)?[^/]+|[^/]+)/);
+  const key = m ? m[1] : e.name;
+  groups.set(key, (groups.get(key) ?? 0) + e.size);
+}
+for (const [k, v] of [...groups].sort((a, b) => b[1] - a[1])) console.log(`  ${mb(v).padStart(9)}  ${k}`);
+if (missing.length) fail(`the VSIX lacks ${missing.join(', ')}`);
+if (forbidden.length) fail(`the VSIX must not carry ${forbidden.slice(0, 10).join(', ')}${forbidden.length > 10 ? ', …' : ''}`);
+if (size >= MAX_BYTES) fail(`the VSIX is ${mb(size)}, over the 150 MB budget`);
+
+function fail(message) {
+  console.error(`package: ${message}`);
+  process.exit(1);
+}
+
+/** Names and uncompressed sizes from a zip's central directory (the VSIX format); verifies nothing else. */
+function listZip(buf) {
+  let eocd = buf.length - 22;
+  while (eocd >= 0 && buf.readUInt32LE(eocd) !== 0x06054b50) eocd--;
+  if (eocd < 0) fail('the VSIX is not a zip file');
+  const count = buf.readUInt16LE(eocd + 10);
+  let p = buf.readUInt32LE(eocd + 16);
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    if (buf.readUInt32LE(p) !== 0x02014b50) fail('corrupt zip central directory');
+    const size = buf.readUInt32LE(p + 24);
+    const nameLen = buf.readUInt16LE(p + 28);
+    const extraLen = buf.readUInt16LE(p + 30);
+    const commentLen = buf.readUInt16LE(p + 32);
+    out.push({ name: buf.toString('utf8', p + 46, p + 46 + nameLen), size });
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return out;
+}
