@@ -15,6 +15,8 @@ export interface ImageEmbedderOptions {
   decodeWorkers?: number;
   /** ONNX Runtime intra-op threads; default all cores. */
   threads?: number;
+  /** Let ONNX Runtime's idle threads spin between ops (faster inference, but they compete with the decoders). */
+  spinning?: boolean;
 }
 
 /** One image's embedding (raw, as the model outputs it) or why it has none. */
@@ -53,8 +55,7 @@ export class ImageEmbedder {
   static async open(options: ImageEmbedderOptions): Promise<ImageEmbedder> {
     const inference = InferenceThread.start();
     try {
-      // Spinning intra-op threads would steal the cores the decoders need between batches.
-      const summary = await inference.openVision(options.visionPath, { provider: options.provider, threads: options.threads, spinning: false });
+      const summary = await inference.openVision(options.visionPath, { provider: options.provider, threads: options.threads, spinning: options.spinning ?? false });
       const pool = new PreprocessPool({ workers: options.decodeWorkers ?? Math.min(2, availableParallelism()) });
       return new ImageEmbedder(pool, inference, options.config, Math.max(1, options.batchSize ?? 32), summary.provider, summary.dim);
     } catch (err) {

@@ -6,6 +6,12 @@ import { describeError } from '../../errors';
 import { ImageError, type ImageErrorReason } from '../image-error';
 import { preprocessImage, preprocessInto, type PreprocessOptions } from '../preprocess';
 import type { PreprocessorConfig } from '../preprocessor-config';
+import sharp from 'sharp';
+
+// Parallelism comes from the pool's workers: one libvips thread each leaves the other cores to ONNX Runtime, and
+// no operation cache keeps decoded files in memory on long runs.
+sharp.concurrency(1);
+sharp.cache(false);
 
 export type WorkerFailure = { ok: false; error: string; reason?: ImageErrorReason };
 export type WorkerResult = { ok: true; pixels: Float32Array } | WorkerFailure;
