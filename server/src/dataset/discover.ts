@@ -4,7 +4,7 @@ import { UserError } from '../errors';
 import { readCsvManifest } from './csv-manifest';
 import { byCodePoint, scanDatasetFolders } from './dataset-folders';
 import { walkFiles } from './image-files';
-import { defaultPrompt } from './manifest-checks';
+import { defaultPrompt, resolveManifestModel } from './manifest-checks';
 import { firstManifestError, readManifest, type ManifestFile } from './read-manifest';
 import { seededRandom, shuffled, stratifiedSplit, type Split } from './splits';
 
@@ -53,12 +53,6 @@ function posixRelative(root: string, path: string): string {
   return relative(root, path).split(sep).join('/');
 }
 
-/** A gla.yaml `model:` that looks like a path is relative to the manifest; an id is kept as is. */
-function resolveModelEntry(value: string | undefined, manifestDir: string): string | undefined {
-  if (!value) return undefined;
-  return value.startsWith('.') || value.includes('/') || value.includes('\\') ? (isAbsolute(value) ? value : resolve(manifestDir, value)) : value;
-}
-
 /**
  * Finds the dataset behind a path: a folder (ImageFolder `split/class/*` or `class/*`, with or without gla.yaml),
  * a gla.yaml, or a `path,label[,split]` CSV. Every file in a class folder is an image candidate (decoding decides
@@ -100,7 +94,7 @@ export async function discoverDataset(input: string, options: DiscoverOptions = 
     root,
     manifestPath: manifest?.path,
     templates: manifest?.templates?.map((t) => t.value),
-    model: resolveModelEntry(manifest?.model?.value, root),
+    model: manifest?.model ? resolveManifestModel(manifest.model.value, root) : undefined,
     notes: [] as string[],
   };
   const labelFree = options.labelFree || (classes.length > 0 && classes.every((c) => !folders.classFolders.includes(c.name)));

@@ -24,6 +24,11 @@ export function modelLocation(model: string, datasetRoot: string): string {
   return isAbsolute(model) ? model : resolve(datasetRoot, model);
 }
 
+/** What gla.yaml's `model:` names: a known id as is, anything else a folder relative to the manifest. */
+export function resolveManifestModel(model: string, datasetRoot: string): string {
+  return findModel(model) ? model : modelLocation(model, datasetRoot);
+}
+
 const FIRST_LINE: SourceRange = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 /** Class folders that do not exist, split folders that do not exist, a model that is neither an id nor a folder. */
