@@ -24,9 +24,9 @@ import { crossFittedProbeLogits, fitPrior, fitProbe, glaFor, type LabelledData }
 import { DEFAULT_MODEL, openModel } from './open-model';
 import { loadPrecomputedEmbeddings } from './precomputed-embeddings';
 import { predictionsCsv, type PredictionRow } from './predictions-csv';
-import { buildReport, type Scored } from './report-builder';
+import { buildReport, type ReportInputs, type Scored } from './report-builder';
 import type { PerModel, Report } from './report';
-import { saveRunArtifacts } from './run-artifacts';
+import { saveRunArtifacts, type RunArtifacts } from './run-artifacts';
 import { newRunId, PendingRun, runsFolder } from './run-folder';
 import { buildTextHead } from './text-head';
 
@@ -212,6 +212,31 @@ async function analyzeInto(
     head,
   };
 
+  // What every run writes, label-free or not: predictions.csv, the artifacts for classify, then report.json.
+  const finish = async (
+    csv: string,
+    artifacts: RunArtifacts,
+    inputs: Pick<ReportInputs, 'logPrior' | 'prior' | 'scored' | 'probe' | 'labelIssues' | 'labelIssueRows' | 'notes'>,
+  ): Promise<Report> => {
+    progress('report', 'writing the report');
+    await writeFileAtomic(pending.path('predictions.csv'), csv);
+    await saveRunArtifacts(pending.dir, artifacts);
+    timings.lap('report');
+    timings.total();
+    const report = buildReport({
+      ...inputs,
+      runId,
+      createdAt,
+      model: modelInfo,
+      dataset,
+      failed,
+      embeddings: { cached: embedded.cached, computed: embedded.computed },
+      timings: timings.seconds,
+    });
+    await writeFile(pending.path('report.json'), JSON.stringify(report, null, 2) + '\n');
+    return report;
+  };
+
   if (dataset.labelFree) {
     // Step 7: label-free prior matching to π.
     progress('prior', 'matching the prior (label-free)');
@@ -219,27 +244,17 @@ async function analyzeInto(
     const prior = matchPrior(zeroShot, { target });
     const debiased = debiasedLogits(zeroShot, prior.logPrior, prior.temperature);
     timings.lap('prior');
-    progress('report', 'writing the report');
-    await writeFileAtomic(pending.path('predictions.csv'), predictionsCsv(rows, names, { zeroShot, debiased }));
-    await saveRunArtifacts(pending.dir, { ...artifactsBase, labelFree: true, temperature: prior.temperature, logPrior: Array.from(prior.logPrior) });
-    timings.lap('report');
-    timings.total();
-    const report = buildReport({
-      runId,
-      createdAt,
-      model: modelInfo,
-      dataset,
-      logPrior: prior.logPrior,
-      prior: { temperature: prior.temperature, temperatureRule: 'fixed', fittedOn: `all ${items.length} images, matched to a ${target ? 'declared' : 'uniform'} target prior` },
-      labelIssues: [],
-      labelIssueRows: [],
-      failed,
-      embeddings: { cached: embedded.cached, computed: embedded.computed },
-      notes: ['label-free: no labels, so no probe, no GLA and no metrics; predictions are zero-shot and debiased zero-shot'],
-      timings: timings.seconds,
-    });
-    await writeFile(pending.path('report.json'), JSON.stringify(report, null, 2) + '\n');
-    return report;
+    return finish(
+      predictionsCsv(rows, names, { zeroShot, debiased }),
+      { ...artifactsBase, labelFree: true, temperature: prior.temperature, logPrior: Array.from(prior.logPrior) },
+      {
+        logPrior: prior.logPrior,
+        prior: { temperature: prior.temperature, temperatureRule: 'fixed', fittedOn: `all ${items.length} images, matched to a ${target ? 'declared' : 'uniform'} target prior` },
+        labelIssues: [],
+        labelIssueRows: [],
+        notes: ['label-free: no labels, so no probe, no GLA and no metrics; predictions are zero-shot and debiased zero-shot'],
+      },
+    );
   }
 
   // Steps 1, 2, 4, 6: q and T, the probe, T_ft.
@@ -307,39 +322,30 @@ async function analyzeInto(
   const issues = findLabelIssues(probabilities, labels);
   timings.lap('labelIssues');
 
-  progress('report', 'writing the report');
-  await writeFileAtomic(pending.path('predictions.csv'), predictionsCsv(rows, names, { zeroShot, debiased, finetuned, gla }));
-  await saveRunArtifacts(pending.dir, {
-    ...artifactsBase,
-    labelFree: false,
-    temperature: fitted.prior.temperature,
-    logPrior: Array.from(fitted.prior.logPrior),
-    probe: { lambda: fitted.probe.lambda, temperature: fitted.ftTemperature, logTrainPrior: Array.from(fitted.logTrainPrior) },
-    probeWeights: fitted.probe,
-  });
-  timings.lap('report');
-  timings.total();
-  const report = buildReport({
-    runId,
-    createdAt,
-    model: modelInfo,
-    dataset,
-    logPrior: fitted.prior.logPrior,
-    prior: {
+  const report = await finish(
+    predictionsCsv(rows, names, { zeroShot, debiased, finetuned, gla }),
+    {
+      ...artifactsBase,
+      labelFree: false,
       temperature: fitted.prior.temperature,
-      temperatureRule: fitted.prior.temperatureRule,
-      fittedOn: fitted.priorFittedOn === 'train+val' ? `train ∪ val (${data.train.length + data.val.length} images; few shots)` : `val (${data.val.length} images)`,
+      logPrior: Array.from(fitted.prior.logPrior),
+      probe: { lambda: fitted.probe.lambda, temperature: fitted.ftTemperature, logTrainPrior: Array.from(fitted.logTrainPrior) },
+      probeWeights: fitted.probe,
     },
-    scored,
-    probe: { lambda: fitted.probe.lambda, temperature: fitted.ftTemperature, candidates: fitted.probeSelection },
-    labelIssues: issues,
-    labelIssueRows: embedded.indices,
-    failed,
-    embeddings: { cached: embedded.cached, computed: embedded.computed },
-    notes: fitted.notes,
-    timings: timings.seconds,
-  });
-  await writeFile(pending.path('report.json'), JSON.stringify(report, null, 2) + '\n');
+    {
+      logPrior: fitted.prior.logPrior,
+      prior: {
+        temperature: fitted.prior.temperature,
+        temperatureRule: fitted.prior.temperatureRule,
+        fittedOn: fitted.priorFittedOn === 'train+val' ? `train ∪ val (${data.train.length + data.val.length} images; few shots)` : `val (${data.val.length} images)`,
+      },
+      scored,
+      probe: { lambda: fitted.probe.lambda, temperature: fitted.ftTemperature, candidates: fitted.probeSelection },
+      labelIssues: issues,
+      labelIssueRows: embedded.indices,
+      notes: fitted.notes,
+    },
+  );
   if (signal?.aborted) throw new CancelledError();
   return report;
 }

@@ -1,3 +1,5 @@
+import { dot, maxAbs } from './vector';
+
 /** f(x), writing ∇f(x) into `gradient`; asynchronous when its products run on an engine such as ONNX Runtime. */
 export type Objective = (x: Float64Array, gradient: Float64Array) => number | Promise<number>;
 
@@ -24,18 +26,6 @@ export interface LbfgsResult {
 }
 
 const DEFAULTS: LbfgsOptions = { gradientTolerance: 1e-6, maxIterations: 500, memory: 10, relativeDecrease: 0 };
-
-function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let k = 0; k < a.length; k++) s += a[k] * b[k];
-  return s;
-}
-
-function maxAbs(a: Float64Array): number {
-  let m = 0;
-  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k]));
-  return m;
-}
 
 /** Limited-memory BFGS (two-loop recursion) with Armijo backtracking; pairs failing the curvature test are skipped. */
 export async function minimizeLbfgs(f: Objective, start: Float64Array, options: Partial<LbfgsOptions> = {}): Promise<LbfgsResult> {

@@ -1,3 +1,4 @@
+import { dot, maxAbs } from './vector';
 /**
  * A smooth convex objective for Newton-CG. `evaluate` returns f(x), writes ∇f(x), and prepares the Hessian at x,
  * which `hessianTimes` and `hessianDiagonal` then use; neither ever forms the dense Hessian.
@@ -39,18 +40,6 @@ export interface NewtonResult {
 }
 
 const DEFAULTS: NewtonOptions = { gradientTolerance: 1e-10, maxIterations: 100, maxCgIterations: 200, initialStepLimit: Infinity };
-
-function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let k = 0; k < a.length; k++) s += a[k] * b[k];
-  return s;
-}
-
-function maxAbs(a: Float64Array): number {
-  let m = 0;
-  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k]));
-  return m;
-}
 
 /**
  * Preconditioned conjugate gradients for H·step = rhs, stopped at a relative accuracy that tightens as the
