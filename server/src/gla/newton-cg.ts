@@ -1,4 +1,5 @@
 import { dot, maxAbs } from './vector';
+
 /**
  * A smooth convex objective for Newton-CG. `evaluate` returns f(x), writes ∇f(x), and prepares the Hessian at x,
  * which `hessianTimes` and `hessianDiagonal` then use; neither ever forms the dense Hessian.
