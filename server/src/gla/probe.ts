@@ -107,7 +107,8 @@ export async function trainLinearProbe(features: Matrix, labels: Int32Array, cla
   // better conditioned when embeddings share a large common component, as CLIP's do.
   const mean = new Float64Array(dim);
   for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) mean[j] += x[i * dim + j] / n;
-  const centred = Float64Array.from(x, (v, k) => v - mean[k % dim]);
+  const centred = new Float64Array(n * dim);
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) centred[i * dim + j] = x[i * dim + j] - mean[j];
   const start = new Float64Array(size);
   if (options.init) {
     if (options.init.weights.length !== classes * dim) throw new Error('probe init has the wrong shape');
