@@ -2,6 +2,7 @@ import { describeError, throwIfCancelled } from '../errors';
 import type { ImageEmbedder } from '../clip/image-embedder';
 import type { EmbeddingCache } from '../store/embedding-cache';
 import type { PathIndex } from '../store/path-index';
+import { EmbeddingRows } from './embedding-rows';
 
 export interface EmbeddedImages {
   /** Paths that have an embedding, in input order; row k of `embeddings` belongs to paths[k]. */
@@ -34,21 +35,19 @@ export async function embedImages(
   options: EmbedImagesOptions = {},
 ): Promise<EmbeddedImages> {
   const { signal } = options;
-  const rows: (Float32Array | undefined)[] = new Array(paths.length);
+  const rows = new EmbeddingRows(paths.length);
   const errors: (string | undefined)[] = new Array(paths.length);
   const hashes: string[] = new Array(paths.length);
   const missesByHash = new Map<string, number[]>();
-  let dim: number | undefined;
   let cached = 0;
   for (let i = 0; i < paths.length; i++) {
     throwIfCancelled(signal);
     try {
       const key = await index.keyOf(paths[i]);
       hashes[i] = key.hash;
-      const hit = await cache.get(key.hash, dim);
+      const hit = await cache.get(key.hash, rows.dim || undefined);
       if (hit) {
-        rows[i] = hit;
-        dim = hit.length;
+        rows.set(i, hit);
         cached++;
       } else {
         const same = missesByHash.get(key.hash);
@@ -73,10 +72,9 @@ export async function embedImages(
         async (outcome) => {
           const group = work[outcome.index];
           if ('embedding' in outcome) {
-            dim = outcome.embedding.length;
             await cache.put(hashes[group[0]], outcome.embedding);
             const stored = cache.asStored(outcome.embedding);
-            for (const i of group) rows[i] = stored;
+            for (const i of group) rows.set(i, stored);
             computed += group.length;
           } else {
             for (const i of group) errors[i] = outcome.error;
@@ -92,14 +90,8 @@ export async function embedImages(
   }
 
   throwIfCancelled(signal);
-  const kept: number[] = [];
+  const { indices, embeddings } = rows.compact();
   const failed: { path: string; error: string }[] = [];
-  for (let i = 0; i < paths.length; i++) {
-    if (rows[i]) kept.push(i);
-    else failed.push({ path: paths[i], error: errors[i] ?? 'not embedded' });
-  }
-  const width = dim ?? 0;
-  const embeddings = new Float32Array(kept.length * width);
-  kept.forEach((i, k) => embeddings.set(rows[i]!, k * width));
-  return { paths: kept.map((i) => paths[i]), indices: kept, embeddings, dim: width, failed, cached, computed };
+  for (let i = 0; i < paths.length; i++) if (!rows.has(i)) failed.push({ path: paths[i], error: errors[i] ?? 'not embedded' });
+  return { paths: indices.map((i) => paths[i]), indices, embeddings, dim: rows.dim, failed, cached, computed };
 }
