@@ -12,6 +12,6 @@ test('rows land in one buffer and compact to the front in input order, skipping 
   const { indices, embeddings } = rows.compact();
   assert.deepEqual(indices, [1, 3, 4]);
   assert.deepEqual(Array.from(embeddings), [3, 4, 7, 8, 9, 10]);
-  assert.throws(() => new EmbeddingRows(2).set(0, new Float32Array(3)) && rows.set(0, new Float32Array(3)), /width 3 in a matrix of width 2/);
+  assert.throws(() => rows.set(0, new Float32Array(3)), /width 3 in a matrix of width 2/);
   assert.deepEqual(new EmbeddingRows(3).compact(), { indices: [], embeddings: new Float32Array(0) });
 });
