@@ -1,4 +1,5 @@
-// Bundles the extension, the worker (LSP server + CLI) and its worker threads into dist/ with esbuild.
+// Bundles the extension, the worker (LSP server + CLI) and its worker threads into dist/ with esbuild, and the bias
+// panel's webview script into dist/media/panel.js (for the browser, type-checked first against the DOM library).
 import { build } from 'esbuild';
 import { chmodSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,8 +28,21 @@ const jobs = [
 ];
 if (workers.length) jobs.push({ entryPoints: workers, outdir: 'dist/workers' });
 
-await Promise.all(
-  jobs.filter((j) => Object.values(j.entryPoints).every((p) => existsSync(p))).map((j) => build({ ...common, ...j })),
-);
+// The webview runs in the browser under a strict CSP: one self-contained IIFE, no eval, no Node built-ins.
+const webview = {
+  entryPoints: { panel: 'media/src/panel.ts' },
+  outdir: 'dist/media',
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'chrome120',
+  sourcemap: true,
+  logLevel: 'warning',
+};
+
+await Promise.all([
+  ...jobs.filter((j) => Object.values(j.entryPoints).every((p) => existsSync(p))).map((j) => build({ ...common, ...j })),
+  ...(existsSync(webview.entryPoints.panel) ? [build(webview)] : []),
+]);
 if (existsSync('dist/cli.js')) chmodSync('dist/cli.js', 0o755);
 if (watch) console.log('bundled');

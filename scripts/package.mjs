@@ -43,6 +43,8 @@ const required = [
   'extension/node_modules/semver/package.json',
   'extension/node_modules/@img/colour/package.json',
   'extension/media/gla-dataset.language-configuration.json',
+  'extension/dist/media/panel.js',
+  'extension/media/panel.css',
 ];
 const missing = required.filter((r) => !names.includes(r));
 if (!names.some((n) => /^extension\/node_modules\/@img\/sharp-libvips-linux-x64\/lib\/libvips-cpp\.so/.test(n))) missing.push('libvips-cpp.so');

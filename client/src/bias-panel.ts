@@ -1,107 +1,230 @@
-// The bias panel's host: one webview panel per window, showing the last run's report.
-// INTERIM: the real panel (charts, sort/filter, thumbnails, comlink, media/ assets) is the next issue. Until then
-// this renders a static, script-free table of the report with a strict CSP, so the command already shows something
-// true and the host class (panel lifecycle, CSP, resource roots) is in place for the real one.
-import { randomBytes } from 'node:crypto';
+// The bias panel's host: webview panels showing a run's report or a standalone bias profile. The page (media/src/,
+// bundled to dist/media/panel.js) asks for its data and calls back over comlink; this side answers, opens images
+// and gla.yaml lines, and writes CSV exports. One panel follows the last run; each opened JSON file gets its own.
+import { expose } from 'comlink';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import type { ClassReport, ModelKind, Report } from '../../server/src/engine/report';
+import { PANEL_HOST_METHODS, type FirstPaint, type PanelData, type PanelHost, type RevealResult } from './bias-panel-api';
+import { isBiasProfile, isRunReport, panelDataFromProfile, panelDataFromReport, parseLenientJson } from './bias-panel-data';
+import { datasetFile } from './dataset-file';
+import { panelHtml } from './bias-panel-html';
+import { classTableCsv } from './bias-table-csv';
 import type { RunRecord } from './last-run';
-import { percent } from './run-summary-text';
+import { findClassInManifest } from './manifest-class-line';
+import { webviewEndpoint, type WebviewEndpoint } from './webview-endpoint';
+
+/** What one panel shows, and where its files are. */
+interface PanelSource {
+  key: string;
+  title: string;
+  /** Image URIs depend on the webview, so the data is made once the panel exists. */
+  data: (webview: vscode.Webview) => PanelData;
+  kind: PanelData['kind'];
+  /** Images may be shown from here and nowhere else. */
+  datasetRoot?: string;
+  manifestPath?: string;
+  /** Where the CSV export is offered first. */
+  exportDefault: vscode.Uri;
+}
+
+interface OpenPanel {
+  panel: vscode.WebviewPanel;
+  endpoint?: WebviewEndpoint;
+}
+
+const RUN_KEY = 'last-run';
 
 export class BiasPanel implements vscode.Disposable {
   static readonly viewType = 'gla.biasPanel';
-  private panel: vscode.WebviewPanel | undefined;
+  private readonly panels = new Map<string, OpenPanel>();
 
-  constructor(private readonly context: vscode.ExtensionContext) {}
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly output: vscode.LogOutputChannel,
+  ) {}
 
+  /** GLA: Show Bias Panel, and the Analyze summary's "Show Bias Panel": the last run. */
   async show(run: RunRecord): Promise<void> {
-    let report: Partial<Report>;
+    const source = await this.runSource(run, RUN_KEY);
+    if (source) this.present(source, true);
+  }
+
+  /** The run panel follows new runs while it is open, without taking focus. */
+  async refreshRun(run: RunRecord): Promise<void> {
+    if (!this.panels.has(RUN_KEY)) return;
+    const source = await this.runSource(run, RUN_KEY);
+    if (source) this.present(source, false);
+  }
+
+  /** GLA: Open Bias Profile…: a {classes, prior} JSON such as CLIP's ImageNet prior, or a run's report.json. */
+  async showFile(uri: vscode.Uri): Promise<void> {
+    let json: unknown;
+    let nonFinite = false;
     try {
-      report = JSON.parse(await readFile(run.reportPath, 'utf8')) as Partial<Report>;
+      ({ json, nonFinite } = parseLenientJson(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri))));
     } catch (err) {
-      void vscode.window.showErrorMessage(`GLA: cannot read ${run.reportPath}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`cannot read ${uri.fsPath} as JSON: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (isRunReport(json)) {
+      const source = await this.runSource({ runDir: dirname(uri.fsPath), reportPath: uri.fsPath, finishedAt: Date.now() }, uri.fsPath, { json, nonFinite });
+      if (source) this.present(source, true);
       return;
     }
-    if (!this.panel) {
-      this.panel = vscode.window.createWebviewPanel(BiasPanel.viewType, 'GLA Bias Panel', vscode.ViewColumn.Active, {
-        enableScripts: false,
-        // Links in the page may run only this command.
-        enableCommandUris: ['gla.openLastReport'],
-        localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'media')],
-      });
-      this.panel.onDidDispose(() => (this.panel = undefined));
-    } else {
-      this.panel.reveal();
+    if (!isBiasProfile(json)) {
+      throw new Error(`${basename(uri.fsPath)} is not a bias profile: expected {"classes": [names…], "prior": [numbers…]} or a run's report.json`);
     }
-    this.panel.title = `GLA Bias · ${report.runId ?? 'last run'}`;
-    this.panel.webview.html = interimHtml(this.panel.webview, report);
+    const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(dirname(uri.fsPath));
+    this.present(
+      {
+        key: uri.fsPath,
+        title: `GLA Bias · ${basename(uri.fsPath)}`,
+        kind: 'profile',
+        data: () => panelDataFromProfile(json, basename(uri.fsPath), nonFinite),
+        exportDefault: vscode.Uri.joinPath(folder, `${basename(uri.fsPath, '.json')}-classes.csv`),
+      },
+      true,
+    );
+  }
+
+  private async runSource(run: RunRecord, key: string, parsed?: { json: unknown; nonFinite: boolean }): Promise<PanelSource | undefined> {
+    let read = parsed;
+    if (!read) {
+      try {
+        read = parseLenientJson(await readFile(run.reportPath, 'utf8'));
+      } catch (err) {
+        void vscode.window.showErrorMessage(`GLA: cannot read ${run.reportPath}: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      }
+    }
+    const { json: report, nonFinite } = read;
+    const r = (typeof report === 'object' && report ? report : {}) as { runId?: unknown; dataset?: { root?: unknown; manifest?: unknown } };
+    // report.json names the dataset by absolute path; a hand-moved or fixture report may name it relative to the run.
+    const datasetRoot = typeof r.dataset?.root === 'string' ? resolve(run.runDir, r.dataset.root) : undefined;
+    let manifestPath = typeof r.dataset?.manifest === 'string' ? resolve(run.runDir, r.dataset.manifest) : undefined;
+    if (!manifestPath && datasetRoot && existsSync(join(datasetRoot, 'gla.yaml'))) manifestPath = join(datasetRoot, 'gla.yaml');
+    if (manifestPath && !existsSync(manifestPath)) manifestPath = undefined;
+    const predictionsCsv = await readFile(join(run.runDir, 'predictions.csv'), 'utf8').catch(() => undefined);
+    return {
+      key,
+      title: `GLA Bias · ${typeof r.runId === 'string' ? r.runId : basename(run.runDir)}`,
+      kind: 'run',
+      data: (webview) =>
+        panelDataFromReport({
+          report,
+          nonFinite,
+          predictionsCsv,
+          imageSrc: (path) => {
+            const file = datasetRoot ? datasetFile(datasetRoot, path) : undefined;
+            return file ? webview.asWebviewUri(vscode.Uri.file(file)).toString() : undefined;
+          },
+          canRevealClasses: !!manifestPath,
+        }),
+      datasetRoot,
+      manifestPath,
+      exportDefault: vscode.Uri.file(join(run.runDir, 'bias-classes.csv')),
+    };
+  }
+
+  private present(source: PanelSource, reveal: boolean): void {
+    const media = vscode.Uri.joinPath(this.context.extensionUri, 'media');
+    const bundled = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'media');
+    const options: vscode.WebviewOptions & vscode.WebviewPanelOptions = {
+      enableScripts: true,
+      enableCommandUris: false,
+      enableFindWidget: true,
+      // The extension's stylesheet and script, and the dataset's images: nothing else on disk.
+      localResourceRoots: [media, bundled, ...(source.datasetRoot ? [vscode.Uri.file(source.datasetRoot)] : [])],
+    };
+    let open = this.panels.get(source.key);
+    if (!open) {
+      const panel = vscode.window.createWebviewPanel(BiasPanel.viewType, source.title, vscode.ViewColumn.Active, options);
+      open = { panel };
+      this.panels.set(source.key, open);
+      const created = open;
+      panel.onDidDispose(() => {
+        created.endpoint?.dispose();
+        if (this.panels.get(source.key) === created) this.panels.delete(source.key);
+      });
+    } else {
+      open.panel.webview.options = options;
+      if (reveal) open.panel.reveal(undefined, false);
+    }
+    open.panel.title = source.title;
+    open.endpoint?.dispose();
+    open.endpoint = webviewEndpoint(open.panel.webview, PANEL_HOST_METHODS);
+    const webview = open.panel.webview;
+    expose(this.host(source, source.data(webview)), open.endpoint);
+    webview.html = panelHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(bundled, 'panel.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')).toString(),
+      title: source.title,
+    });
+  }
+
+  /** What the page may call. Arguments come from the page, so each is checked. */
+  private host(source: PanelSource, data: PanelData): PanelHost {
+    return {
+      load: async () => data,
+      revealClass: async (name: unknown) => this.revealClass(source, String(name)),
+      openImage: async (path: unknown) => {
+        const file = source.datasetRoot && typeof path === 'string' ? datasetFile(source.datasetRoot, path) : undefined;
+        if (!file) throw new Error('that image is not inside the dataset folder');
+        await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { viewColumn: vscode.ViewColumn.Beside, preview: true });
+      },
+      exportCsv: async (rows: unknown, description: unknown) => {
+        const indices = Array.isArray(rows) ? rows.filter((i): i is number => Number.isInteger(i) && i >= 0 && i < data.classes.length) : [];
+        const target = await vscode.window.showSaveDialog({
+          defaultUri: source.exportDefault,
+          filters: { 'CSV files': ['csv'] },
+          saveLabel: 'Export',
+          title: `Export ${typeof description === 'string' ? description : 'the class table'} as CSV`,
+        });
+        if (!target) return undefined;
+        await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(classTableCsv(data, indices)));
+        this.output.info(`bias panel: exported ${indices.length} classes to ${target.fsPath}`);
+        void vscode.window.showInformationMessage(`GLA: exported ${indices.length} classes to ${target.fsPath}.`, 'Open').then((choice) => {
+          if (choice) void vscode.window.showTextDocument(target);
+        });
+        return { path: target.fsPath };
+      },
+      firstPaint: async (t: FirstPaint) => {
+        const ms = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(1) : '?');
+        this.output.info(
+          `bias panel: first paint ${ms(t?.sinceScriptStart)} ms after the panel script started (${Number(t?.classes)} classes; ` +
+            `data ${ms(t?.load)} ms, render ${ms(t?.render)} ms, ${Number(t?.rowsInDom)} rows in the DOM; ${ms(t?.sinceNavigation)} ms since the page began)`,
+        );
+      },
+    };
+  }
+
+  private async revealClass(source: PanelSource, name: string): Promise<RevealResult> {
+    const say = (message: string): RevealResult => {
+      void vscode.window.showInformationMessage(`GLA: ${message}`);
+      return { revealed: false, message };
+    };
+    if (source.kind === 'profile') return { revealed: false, message: 'A bias profile has no gla.yaml to reveal.' };
+    if (!source.manifestPath) {
+      return say(`the dataset${source.datasetRoot ? ` ${basename(source.datasetRoot)}` : ''} has no gla.yaml, so '${name}' has no line to reveal.`);
+    }
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(source.manifestPath));
+    const found = findClassInManifest(doc.getText(), name);
+    if (found.kind === 'no-class-list') return say(`gla.yaml has no classes: list (its classes are the folders), so '${name}' has no line to reveal.`);
+    if (found.kind === 'not-listed') return say(`gla.yaml does not list '${name}'.`);
+    const { start, end } = found.range;
+    const range = new vscode.Range(start.line, start.character, end.line, end.character);
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, selection: range, preview: false });
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    return { revealed: true, message: `'${name}' is on line ${start.line + 1} of gla.yaml.` };
   }
 
   dispose(): void {
-    this.panel?.dispose();
+    for (const open of [...this.panels.values()]) {
+      open.endpoint?.dispose();
+      open.panel.dispose();
+    }
+    this.panels.clear();
   }
-}
-
-const MODEL_LABELS: [ModelKind, string][] = [
-  ['zeroShot', 'zero-shot'],
-  ['debiased', 'debiased'],
-  ['finetuned', 'fine-tuned'],
-  ['gla', 'GLA'],
-];
-
-function interimHtml(webview: vscode.Webview, report: Partial<Report>): string {
-  const nonce = randomBytes(16).toString('base64');
-  const csp = `default-src 'none'; img-src ${webview.cspSource}; style-src 'nonce-${nonce}';`;
-  const biasKey = (c: Partial<ClassReport>) => (Number.isFinite(num(c.bias)) ? num(c.bias) : Infinity); // missing last
-  const classes = [...(report.classes ?? [])].sort((a, b) => biasKey(a) - biasKey(b));
-  const metrics = MODEL_LABELS.map(([k, label]) => `<td>${escapeHtml(label)}: ${percent(report.metrics?.[k]?.top1)}</td>`).join('');
-  const rows = classes.map((c) => classRow(c)).join('\n');
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style nonce="${nonce}">
-  body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); background: var(--vscode-editor-background); padding: 0 16px; }
-  table { border-collapse: collapse; }
-  th, td { text-align: left; padding: 2px 10px; border-bottom: 1px solid var(--vscode-panel-border); }
-  td.n { text-align: right; font-variant-numeric: tabular-nums; }
-  .under { color: var(--vscode-editorWarning-foreground); }
-  a { color: var(--vscode-textLink-foreground); }
-</style></head>
-<body>
-<h2>Bias per class</h2>
-<p>Run ${escapeHtml(report.runId ?? '?')} · model ${escapeHtml(report.model?.id ?? '?')} · ${classes.length} classes${report.labelFree ? ' · label-free' : ''} · <a href="command:gla.openLastReport">Open report.json</a></p>
-<table><tr><th>top-1</th>${metrics}</tr></table>
-<h3>Classes, most under-predicted by CLIP first</h3>
-<table>
-<tr><th>class</th><th>q</th><th>bias (nats)</th><th>support</th><th>recall zero-shot → GLA</th></tr>
-${rows}
-</table>
-</body></html>`;
-}
-
-function classRow(c: Partial<ClassReport>): string {
-  const support = c.support ? num(c.support.train) + num(c.support.val) + num(c.support.test) : NaN;
-  const under = num(c.bias) < 0 ? ' class="under"' : '';
-  return `<tr><td${under}>${escapeHtml(c.name ?? '?')}</td><td class="n">${precise(c.prior, 3)}</td><td class="n">${fixed(c.bias, 2)}</td><td class="n">${Number.isFinite(support) ? support : 'n/a'}</td><td>${percent(c.recall?.zeroShot)} → ${percent(c.recall?.gla)}</td></tr>`;
-}
-
-function num(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : NaN;
-}
-
-function precise(v: unknown, digits: number): string {
-  const n = num(v);
-  return Number.isFinite(n) ? n.toPrecision(digits) : 'n/a';
-}
-
-function fixed(v: unknown, digits: number): string {
-  const n = num(v);
-  return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
-}
-
-/** Class and file names are data: they render as text, never as markup. */
-export function escapeHtml(text: string): string {
-  return String(text).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 }

@@ -16,7 +16,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const lastRun = new LastRun(context.workspaceState);
   const statusBar = new GlaStatusBar(lastRun.current);
   worker = new GlaWorker(context, output, (crash) => reportCrash(crash, output));
-  const ctx: GlaContext = { extension: context, worker, lastRun, biasPanel: new BiasPanel(context), output };
+  const ctx: GlaContext = { extension: context, worker, lastRun, biasPanel: new BiasPanel(context, output), output };
 
   context.subscriptions.push(
     output,
@@ -34,7 +34,10 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     }),
     worker.onRunFinished((run) => void lastRun.remember(run)),
-    lastRun.onDidChange((run) => statusBar.setLastRun(run)),
+    lastRun.onDidChange((run) => {
+      statusBar.setLastRun(run);
+      void ctx.biasPanel.refreshRun(run);
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('gla')) statusBar.settingsChanged();
     }),

@@ -1,12 +1,13 @@
 // GLA: Analyze Dataset from the command palette, with the fixture tiny CLIP, in real VS Code (code-server):
 // progress, the summary, bias findings on the class lines in the Problems view, the panel, and Cancel.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { after, before, describe, test as nodeTest, type TestContext } from 'node:test';
-import type { ClassReport, Report } from '../../server/src/engine/report';
+import type { ClassReport, ModelKind, Report } from '../../server/src/engine/report';
 import { generatedFixtures } from '../helpers/paths';
-import { CodeServer, STATUS_ITEM_SELECTOR, createSandbox, waitFor, type Sandbox } from './harness';
+import { BiasPanelView, panelNumber } from './bias-panel-view';
+import { CodeServer, STATUS_ITEM_SELECTOR, createSandbox, glaLog, waitFor, type Sandbox } from './harness';
 import { Workbench, withFailureScreenshot, type Problem } from './workbench';
 
 interface WorkspaceFixture {
@@ -27,6 +28,29 @@ function stronglyBiasedAgainst(c: ClassReport): boolean {
   return c.bias <= -1 || gap >= 0.2 - 1e-9;
 }
 
+/**
+ * Label errors planted in the sandbox's copy of shapes/, so the panel has images to show: a blue square filed as a
+ * red circle (train), and a yellow circle filed as a green triangle (test), under a file name that is HTML. The tiny
+ * CLIP reads colour well.
+ */
+const PLANTED = {
+  train: 'train/red_circle/planted-blue-square.png',
+  trainFrom: 'train/blue_square/0.png',
+  test: "test/green_triangle/planted <img src=x onerror=alert(1)> 'yellow'.png",
+  testFrom: 'test/yellow_circle/0.png',
+};
+
+const MODELS: [ModelKind, string][] = [
+  ['zeroShot', 'zero-shot'],
+  ['debiased', 'debiased'],
+  ['finetuned', 'fine-tuned'],
+  ['gla', 'GLA'],
+];
+
+function pct(v: number | null, digits: number): string {
+  return v === null ? 'n/a' : `${(v * 100).toFixed(digits)}%`;
+}
+
 /** report.json files of finished runs in the workspace, newest first. */
 function runReports(workspace: string): string[] {
   const runs = join(workspace, '.gla', 'runs');
@@ -42,6 +66,7 @@ describe('GLA: Analyze Dataset in VS Code', () => {
   let server: CodeServer;
   let wb: Workbench;
   let report: Report;
+  let reportPath: string;
   const test = (name: string, fn: (t: TestContext) => Promise<void>) => nodeTest(name, (t) => withFailureScreenshot(wb, name, () => fn(t)));
   const classLine = (name: string) => 3 + 2 * fixture.shapes.indexOf(name); // model, classes:, two lines per class
 
@@ -49,11 +74,23 @@ describe('GLA: Analyze Dataset in VS Code', () => {
     sandbox = createSandbox({ theme: 'light', datasets: ['shapes', 'big'] });
     const classes = fixture.shapes.map((c) => `  - folder: ${c}\n    prompt: ${c.replace(/_/g, ' ')}\n`).join('');
     writeFileSync(join(sandbox.workspace, 'shapes', 'gla.yaml'), `model: ${JSON.stringify(tinyClip)}\nclasses:\n${classes}templates: ["a photo of a {}."]\n`);
+    const shapes = join(sandbox.workspace, 'shapes');
+    copyFileSync(join(shapes, PLANTED.trainFrom), join(shapes, PLANTED.train));
+    copyFileSync(join(shapes, PLANTED.testFrom), join(shapes, PLANTED.test));
     writeFileSync(join(sandbox.workspace, 'big', 'gla.yaml'), `model: ${JSON.stringify(tinyClip)}\ntemplates: ["a photo of a {}."]\n`);
     server = await CodeServer.start(sandbox);
     wb = await Workbench.open(server, sandbox.workspace);
     await wb.page.locator(STATUS_ITEM_SELECTOR).waitFor({ state: 'visible', timeout: 30_000 });
   });
+
+  /** The active editor is gla.yaml with the class's folder name selected on its line. */
+  async function expectClassRevealed(name: string): Promise<void> {
+    const cursor = await waitFor(`gla.yaml open at '${name}'`, async () => {
+      const c = await wb.editorCursor();
+      return (await wb.activeTabTitle()) === 'gla.yaml' && c?.line === classLine(name) ? c : undefined;
+    });
+    assert.equal(cursor.selected, name.length, `the folder name ${name} is selected`);
+  }
 
   after(async () => {
     await wb?.close();
@@ -70,7 +107,7 @@ describe('GLA: Analyze Dataset in VS Code', () => {
     assert.match(summary, /Show Bias Panel/);
     assert.match(summary, /Open Report/);
 
-    const [reportPath] = runReports(sandbox.workspace);
+    [reportPath] = runReports(sandbox.workspace);
     assert.ok(reportPath, 'the run wrote .gla/runs/<id>/report.json in the workspace');
     report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
     assert.deepEqual(report.classes.map((c) => c.name).sort(), [...fixture.shapes].sort());
@@ -89,22 +126,152 @@ describe('GLA: Analyze Dataset in VS Code', () => {
     await waitFor('the last run in the status bar', async () => ((await wb.statusText()).includes('GLA top-1') ? true : undefined));
   });
 
-  test('"Show Bias Panel" on the summary opens the panel with every class of the run', async () => {
+  test('"Show Bias Panel" on the summary opens the panel: every class with its numbers, the cards, images to re-check', async (t) => {
     const toast = wb.page.locator('.notifications-toasts .notification-toast', { hasText: 'Analyzed' });
     if (await toast.isVisible()) await toast.locator('.monaco-button', { hasText: 'Show Bias Panel' }).click();
     else await wb.runCommand('GLA: Show Bias Panel');
-    const panel = wb.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-    await panel.locator('h2', { hasText: 'Bias per class' }).waitFor({ state: 'visible', timeout: 20_000 });
-    const shown = await panel.locator('table').nth(1).locator('tr td:first-child').allTextContents();
-    assert.deepEqual(shown, [...report.classes].sort((a, b) => a.bias - b.bias).map((c) => c.name));
-    await wb.screenshot('bias-panel-interim-light');
+    await wb.page.locator('.tabs-container .tab.active', { hasText: `GLA Bias · ${report.runId}` }).waitFor({ state: 'visible' });
+    const panel = await BiasPanelView.find(wb, 'run');
+
+    // The table: one row per class, most under-predicted first, with q, bias, recall gain, images and label issues.
+    assert.equal(await panel.rowCount(), report.classes.length);
+    const rows = await panel.rows();
+    const byBias = [...report.classes].sort((a, b) => a.bias - b.bias);
+    assert.deepEqual(rows.map((r) => r.name), byBias.map((c) => c.name));
+    for (const [i, c] of byBias.entries()) {
+      const row = rows[i];
+      assert.ok(Math.abs(panelNumber(row.q) - c.prior) <= 0.005 * c.prior, `${c.name}: q ${row.q} vs ${c.prior}`);
+      assert.ok(Math.abs(panelNumber(row.bias) - c.bias) <= 0.005 + 1e-9, `${c.name}: bias ${row.bias} vs ${c.bias}`);
+      assert.equal(panelNumber(row.support!), c.support.train + c.support.val + c.support.test);
+      const gain = (c.recall.gla! - c.recall.zeroShot!) * 100;
+      assert.ok(row.gain === '±0' ? Math.abs(gain) < 0.5 : Math.abs(panelNumber(row.gain!) - gain) <= 0.5, `${c.name}: gain ${row.gain} vs ${gain}`);
+      assert.equal(row.issues, String(report.labelIssues.filter((li) => li.given === c.name).length || ''));
+      assert.match(row.label, new RegExp(`zero-shot ${pct(c.recall.zeroShot, 0)}, debiased ${pct(c.recall.debiased, 0)}, fine-tuned ${pct(c.recall.finetuned, 0)}, GLA ${pct(c.recall.gla, 0)}`));
+    }
+
+    // The cards: overall top-1, then head, medium and tail mean recall, per model.
+    const cards = await panel.cards();
+    assert.deepEqual(cards.map((c) => c.title), ['All classes', 'Head', 'Medium', 'Tail']);
+    for (const [k, label] of MODELS) {
+      assert.equal(cards[0].values[label], pct(report.metrics[k]!.top1, 1), `top-1 ${k}`);
+      for (const [j, g] of (['head', 'medium', 'tail'] as const).entries()) assert.equal(cards[j + 1].values[label], pct(report.metrics[k]![g], 1), `${g} ${k}`);
+    }
+
+    // Images to re-check: the planted label errors, and the test image GLA gets wrong, each loaded from the dataset.
+    const predictions = readFileSync(join(dirname(reportPath), 'predictions.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const wrongOnTest = predictions.filter((p) => p[1] === 'test' && p[6] !== p[2]).map((p) => p[0]);
+    assert.ok(report.labelIssues.some((li) => li.path === PLANTED.train), `the planted ${PLANTED.train} is a suspected label error`);
+    assert.ok(wrongOnTest.includes(PLANTED.test), `GLA gets the planted ${PLANTED.test} wrong`);
+    assert.equal(await panel.thumbnails('Suspected mislabelled').count(), report.labelIssues.length);
+    assert.equal(await panel.thumbnails('Misclassified').count(), wrongOnTest.length);
+    const images = await waitFor('every thumbnail to load', async () => {
+      const imgs = await panel.frame.$$eval('.strip img', (els) => els.map((e) => ({ src: e.getAttribute('src') ?? '', loaded: (e as HTMLImageElement).complete && (e as HTMLImageElement).naturalWidth > 0 })));
+      return imgs.length && imgs.every((i) => i.loaded) ? imgs : undefined;
+    });
+    assert.equal(images.length, report.labelIssues.length + wrongOnTest.length);
+    assert.ok(images.every((i) => !i.src.startsWith('file:')), 'thumbnails come through asWebviewUri');
+    // The HTML file name is a label and a caption, never markup.
+    const misclassified = await panel.thumbnails('Misclassified').first().getAttribute('aria-label');
+    assert.ok(misclassified?.startsWith(`${PLANTED.test}: given green_triangle, predicted yellow_circle`), String(misclassified));
+    assert.equal(await panel.locator('[onerror]').count(), 0);
+    const pairs = await panel.locator('.pairs li').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+    assert.deepEqual(pairs, report.confusions.map((p) => `${p.actual} taken for ${p.predicted}: ${p.count} ${p.count === 1 ? 'image' : 'images'}`));
+
+    const paint = await waitFor('the first paint in the GLA log', () => glaLog(sandbox).match(/bias panel: first paint ([\d.]+) ms after the panel script started \((\d+) classes/) ?? undefined);
+    t.diagnostic(`bias panel, ${paint[2]} classes: first paint ${paint[1]} ms after the panel script started`);
+    assert.equal(Number(paint[2]), report.classes.length);
+
+    await wb.makeRoomForEditor();
+    await BiasPanelView.find(wb, 'run');
+    await wb.screenshot('bias-panel-light');
   });
 
-  test('the bias findings in the dark theme', async () => {
+  test('clicking a thumbnail opens the image; clicking a class reveals its gla.yaml line', async () => {
+    const panel = await BiasPanelView.find(wb, 'run');
+    await panel.thumbnails('Suspected mislabelled').filter({ has: panel.locator(`img[src*="${basename(PLANTED.train)}"]`) }).click();
+    await waitFor(`${basename(PLANTED.train)} open`, async () => ((await wb.activeTabTitle()) === basename(PLANTED.train) ? true : undefined));
+
+    const target = [...report.classes].sort((a, b) => a.bias - b.bias)[0];
+    await (await (await BiasPanelView.find(wb, 'run')).row(target.name)).click();
+    await expectClassRevealed(target.name);
+    const status = await (await BiasPanelView.find(wb, 'run')).waitForStatus(/gla\.yaml/);
+    assert.equal(status, `'${target.name}' is on line ${classLine(target.name)} of gla.yaml.`);
+  });
+
+  test('the panel works from the keyboard: sort, filter, search, move between rows, reveal with Enter', async () => {
+    const panel = await BiasPanelView.find(wb, 'run');
+    const names = report.classes.map((c) => c.name);
+    // Enter on a column header sorts by it.
+    await panel.sortButton('Class').focus();
+    await wb.page.keyboard.press('Enter');
+    await waitFor('rows sorted by name', async () => ((await panel.rows()).map((r) => r.name).join() === [...names].sort().join() ? true : undefined));
+    assert.equal(await panel.locator('[role="columnheader"][aria-sort="ascending"]').textContent(), 'Class▲');
+
+    // Space on a filter toggle filters, and again clears it.
+    const strongly = report.classes.filter(stronglyBiasedAgainst).map((c) => c.name).sort();
+    await panel.toggle('Strongly biased').focus();
+    await wb.page.keyboard.press('Space');
+    assert.equal(await panel.toggle('Strongly biased').getAttribute('aria-pressed'), 'true');
+    await waitFor('the strongly biased classes', async () => ((await panel.rows()).map((r) => r.name).join() === strongly.join() ? true : undefined));
+    await wb.page.keyboard.press('Space');
+    await waitFor('every class again', async () => ((await panel.rowCount()) === names.length ? true : undefined));
+
+    // Typing in the search box.
+    await panel.locator('input.search').focus();
+    await wb.page.keyboard.type('triangle');
+    await waitFor('the triangles', async () => ((await panel.rows()).map((r) => r.name).join() === names.filter((n) => n.includes('triangle')).sort().join() ? true : undefined));
+    await panel.locator('input.search').fill('');
+    await waitFor('every class again', async () => ((await panel.rowCount()) === names.length ? true : undefined));
+
+    // Tab from the last column header lands on the table's one tab stop, the active row; Home, arrows move; Enter
+    // reveals.
+    await panel.sortButton('Images').focus();
+    await wb.page.keyboard.press('Tab');
+    await waitFor('a row focused', async () => ((await panel.rows()).some((r) => r.focused) ? true : undefined));
+    await wb.page.keyboard.press('Home');
+    await waitFor('the first row focused', async () => ((await panel.rows())[0].focused ? true : undefined));
+    await wb.page.keyboard.press('ArrowDown');
+    const rows = await waitFor('the second row focused', async () => {
+      const r = await panel.rows();
+      return r[1].focused ? r : undefined;
+    });
+    await wb.page.keyboard.press('Enter');
+    await expectClassRevealed(rows[1].name);
+  });
+
+  test('Export CSV… writes the table, in the order shown, where the save dialog says', async () => {
+    const panel = await BiasPanelView.find(wb, 'run');
+    const shown = (await panel.rows()).map((r) => r.name);
+    const target = join(sandbox.root, 'bias-classes-export.csv');
+    await panel.locator('button.primary', { hasText: 'Export CSV' }).click();
+    await wb.answerFileDialog(target, 'OK');
+    await waitFor('the CSV file', () => existsSync(target) || undefined);
+    await (await BiasPanelView.find(wb, 'run')).waitForStatus(new RegExp(`Exported ${shown.length} classes to .*bias-classes-export\\.csv`));
+    const [header, ...lines] = readFileSync(target, 'utf8').trim().split('\n').map((l) => l.split(','));
+    assert.deepEqual(header.slice(0, 6), ['class', 'prompt', 'group', 'q', 'log_q', 'bias_nats']);
+    assert.deepEqual(lines.map((l) => l[0]), shown);
+    for (const l of lines) {
+      const c = report.classes.find((x) => x.name === l[0])!;
+      assert.equal(Number(l[header.indexOf('q')]), c.prior);
+      assert.equal(Number(l[header.indexOf('bias_nats')]), c.bias);
+      assert.equal(Number(l[header.indexOf('recall_gla')]), c.recall.gla);
+      assert.equal(Number(l[header.indexOf('label_issues')]), report.labelIssues.filter((li) => li.given === c.name).length);
+    }
+  });
+
+  test('the bias findings and the bias panel in the dark theme', async () => {
     await wb.setTheme('dark');
     await wb.openFile('shapes/gla.yaml');
     await wb.waitForProblems((ps) => ps.some((p) => p.severity === 'Warning'));
     await wb.screenshot('problems-bias-dark');
+
+    await wb.runCommand('View: Close All Editors');
+    await wb.runCommand('GLA: Show Bias Panel');
+    await wb.makeRoomForEditor();
+    const panel = await BiasPanelView.find(wb, 'run');
+    assert.equal(await panel.rowCount(), report.classes.length);
+    await waitFor('the thumbnails', async () => ((await panel.frame.$$eval('.strip img', (els) => els.every((e) => (e as HTMLImageElement).naturalWidth > 0) && els.length > 0)) ? true : undefined));
+    await wb.screenshot('bias-panel-dark');
   });
 
   test('GLA: Classify Folder… labels a folder of new images with the last run', async () => {

@@ -38,6 +38,8 @@ describe('the VSIX', () => {
       'dist/server.js',
       'dist/cli.js',
       'media/gla-dataset.language-configuration.json',
+      'media/panel.css',
+      'dist/media/panel.js',
       'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
       'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1',
       'node_modules/sharp/dist/index.cjs',
@@ -48,7 +50,11 @@ describe('the VSIX', () => {
     assert.ok(files.some((f) => /^node_modules\/@img\/sharp-libvips-linux-x64\/lib\/libvips-cpp\.so/.test(f)), 'libvips is missing');
     assert.ok(files.some((f) => /^dist\/workers\/.+\.js$/.test(f)), 'worker-thread bundles are missing');
     const unwanted = files.filter(
-      (f) => /\.(map|ts|cc|h)$/.test(f) || /^(test|client|server|scripts|out)\//.test(f) || /napi-v6\/(darwin|win32|linux\/arm64)\//.test(f),
+      (f) =>
+        /\.(map|ts|cc|h)$/.test(f) ||
+        /^(test|client|server|scripts|out|media\/src)\//.test(f) ||
+        f === 'media/tsconfig.json' ||
+        /napi-v6\/(darwin|win32|linux\/arm64)\//.test(f),
     );
     assert.deepEqual(unwanted, []);
   });

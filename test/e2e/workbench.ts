@@ -100,6 +100,40 @@ export class Workbench {
     await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   }
 
+  /** Answers the simple file dialog with a file's path (Open or Save), then presses its OK button. */
+  async answerFileDialog(path: string, okLabel: string): Promise<void> {
+    const input = this.page.locator('.quick-input-widget input[type="text"]');
+    await input.waitFor({ state: 'visible' });
+    await waitFor('the file dialog to show its start folder', async () => ((await input.inputValue()).startsWith('/') ? true : undefined));
+    await waitFor('the file dialog to keep the path', async () => {
+      if ((await input.inputValue()) !== path) await input.fill(path);
+      await sleep(400);
+      return (await input.inputValue()) === path ? true : undefined;
+    });
+    await this.page.locator('.quick-input-widget .monaco-button', { hasText: okLabel }).click();
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  }
+
+  /** The active editor's cursor as the status bar shows it ("Ln 7, Col 24 (11 selected)"), 1-based. */
+  async editorCursor(): Promise<{ line: number; column: number; selected: number } | undefined> {
+    const text = (await this.page.locator('[id="status.editor.selection"]').textContent().catch(() => null)) ?? '';
+    const m = text.match(/Ln (\d+), Col (\d+)(?: \((\d+) selected\))?/);
+    return m ? { line: Number(m[1]), column: Number(m[2]), selected: Number(m[3] ?? 0) } : undefined;
+  }
+
+  /** Gives the bias panel (or any webview) the whole window: no side bar, no panel, nothing but the active editor. */
+  async makeRoomForEditor(): Promise<void> {
+    // Both commands are offered only while their part is shown.
+    if (await this.page.locator('.monaco-workbench .part.panel').isVisible()) await this.runCommand('View: Hide Panel');
+    if (await this.page.locator('.monaco-workbench .part.sidebar').isVisible()) await this.runCommand('View: Close Primary Side Bar');
+    await this.page.locator('.monaco-workbench .part.sidebar').waitFor({ state: 'hidden' });
+  }
+
+  /** The title of the active editor tab in the active editor group. */
+  async activeTabTitle(): Promise<string> {
+    return ((await this.page.locator('.editor-group-container.active .tab.active .label-name').first().textContent().catch(() => null)) ?? '').trim();
+  }
+
   /** Switches the color theme the way a user does, through "Preferences: Color Theme". */
   async setTheme(theme: Theme): Promise<void> {
     await this.runCommand('Preferences: Color Theme');

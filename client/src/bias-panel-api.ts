@@ -1,0 +1,111 @@
+// What the bias panel's webview and the extension say to each other (through comlink over postMessage), and the
+// plain data the panel draws. Types only: the webview bundle (media/src/) and the extension host both import it.
+import type { ModelKind, PerModel, SplitName } from '../../server/src/engine/report';
+
+export type { ModelKind, PerModel, SplitName };
+export type ClassGroup = 'head' | 'medium' | 'tail';
+
+/** One row of the panel's class table. Numbers are null where the source had no usable value. */
+export interface PanelClass {
+  name: string;
+  /** The name CLIP read in its prompts, when it differs from the folder name. */
+  prompt?: string;
+  /** q_c, CLIP's pre-training prior of the class. */
+  prior: number | null;
+  /** log(C·q_c): nats above (+) or below (−) the uniform prior 1/C. */
+  bias: number | null;
+  group: ClassGroup | null;
+  /** Labelled images per split; null in a bias profile. */
+  support: Record<SplitName, number> | null;
+  /** Recall per model on the evaluation split; null in a bias profile or where the report lacks it. */
+  recall: PerModel<number | null> | null;
+  precision: PerModel<number | null> | null;
+  /** Suspected mislabelled images whose given label is this class. */
+  labelIssues: number;
+  /** Evaluated images of this class that GLA gets wrong. */
+  misclassified: number;
+  /** CLIP is strongly biased against the class: bias ≤ −1 nat, or GLA recall ≥ zero-shot recall + 0.2. */
+  stronglyBiased: boolean;
+}
+
+/** An image the user may want to re-check, with the URI the webview may load it from. */
+export interface PanelImage {
+  /** Relative to the dataset root, with / separators (as report.json and predictions.csv write it). */
+  path: string;
+  /** webview.asWebviewUri of the file; absent when the file lies outside the dataset folder. */
+  src?: string;
+  given: string;
+  /** The suggested class (label issues) or GLA's prediction (misclassified). */
+  other: string;
+  /** Out-of-sample GLA probability of the suggested class (label issues), or GLA's probability (misclassified). */
+  confidence: number | null;
+}
+
+export interface GroupSummary {
+  classes: number;
+  /** Share of the prior mass the group holds. */
+  priorMass: number | null;
+  /** Mean recall over the group's classes per model (report.json metrics[model][group]); null in a profile. */
+  recall: PerModel<number | null> | null;
+}
+
+export interface PanelData {
+  kind: 'run' | 'profile';
+  /** Heading, e.g. "Bias per class". */
+  title: string;
+  /** One line saying where the numbers come from. */
+  source: string;
+  classes: PanelClass[];
+  /** Overall top-1 per model; null in a profile or a label-free run. */
+  top1: PerModel<number | null> | null;
+  groups: Record<ClassGroup, GroupSummary>;
+  confusions: { actual: string; predicted: string; count: number }[];
+  images: {
+    labelIssues: PanelImage[];
+    misclassified: PanelImage[];
+    /** Which split the misclassified images come from, e.g. "test". */
+    evaluatedOn: string;
+    /** The run has a readable predictions.csv (misclassified images need it). */
+    predictionsAvailable: boolean;
+    /** How many there were before the panel capped the lists. */
+    totalLabelIssues: number;
+    totalMisclassified: number;
+  };
+  /** Clicking a class can reveal its gla.yaml line (the run's dataset has a gla.yaml). */
+  canRevealClasses: boolean;
+  /** What the source lacked or got wrong, in plain words; the panel shows what it can and lists these. */
+  missing: string[];
+}
+
+export interface RevealResult {
+  revealed: boolean;
+  /** What happened, for the panel's status line ("gla.yaml line 7" or why nothing was opened). */
+  message: string;
+}
+
+/** Timings the webview measures with performance.now() (ms since the page's time origin). */
+export interface FirstPaint {
+  classes: number;
+  /** From the first line of the panel script to the first frame after the initial render. */
+  sinceScriptStart: number;
+  /** Of which: asking the extension for the data (a comlink round trip). */
+  load: number;
+  /** Of which: building the DOM for the first render. */
+  render: number;
+  /** Rows the virtualised table put in the DOM. */
+  rowsInDom: number;
+  /** From the page's time origin (navigation start) to that frame. */
+  sinceNavigation: number;
+}
+
+/** The extension's side, called by the webview. The host accepts these calls and nothing else. */
+export interface PanelHost {
+  load(): Promise<PanelData>;
+  revealClass(name: string): Promise<RevealResult>;
+  openImage(path: string): Promise<void>;
+  /** Writes the given classes (indices into PanelData.classes, in table order) to a CSV the user picks. */
+  exportCsv(rows: number[], description: string): Promise<{ path: string } | undefined>;
+  firstPaint(timing: FirstPaint): Promise<void>;
+}
+
+export const PANEL_HOST_METHODS: readonly (keyof PanelHost)[] = ['load', 'revealClass', 'openImage', 'exportCsv', 'firstPaint'];

@@ -1,0 +1,225 @@
+// The bias panel page (bundled to dist/media/panel.js, run under the webview's strict CSP). It asks the extension
+// for its data over comlink, draws header, summary cards, images to re-check, confusions and the class table, and
+// reports how long the first paint took.
+import { afterNextPaint, scriptStart } from './paint-clock';
+import { wrap } from 'comlink';
+import type { ClassGroup, PanelData, PanelHost } from '../../client/src/bias-panel-api';
+import { ClassTable } from './class-table';
+import { DEFAULT_VIEW, FIRST_DIRECTION, describeView, visibleClasses, type SortKey, type ViewState } from './class-view';
+import { confusionList } from './confusion-list';
+import { h, s } from './dom';
+import { extensionEndpoint, type VsCodeApi } from './host-endpoint';
+import { ImageStrips } from './image-strips';
+import { MODEL_LABELS, modelSwatch, summaryCards } from './summary-cards';
+
+/** What survives the panel being hidden and shown again (VS Code reloads a hidden webview's page). */
+interface SavedState {
+  source: string;
+  view: ViewState;
+  scrollY: number;
+}
+
+const vscode: VsCodeApi = acquireVsCodeApi();
+const host = wrap<PanelHost>(extensionEndpoint(vscode));
+const app = document.getElementById('app')!;
+
+class BiasPanelPage {
+  private view: ViewState;
+  private readonly table: ClassTable;
+  private readonly images?: ImageStrips;
+  private readonly count: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly search: HTMLInputElement;
+  private readonly toggles: { button: HTMLButtonElement; on: (v: ViewState) => boolean; flip: (v: ViewState) => ViewState }[] = [];
+  private order: number[] = [];
+
+  constructor(private readonly data: PanelData) {
+    const saved = vscode.getState() as SavedState | undefined;
+    this.view = saved?.source === data.source ? { ...DEFAULT_VIEW, ...saved.view } : { ...DEFAULT_VIEW };
+    this.table = new ClassTable(data, { activate: (i) => void this.reveal(i), sort: (key) => this.sortBy(key) });
+    this.count = h('span', { class: 'count', 'aria-live': 'polite' });
+    this.status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
+    this.search = h('input', { type: 'search', class: 'search', placeholder: 'Search classes', 'aria-label': 'Search classes by name or prompt', spellcheck: 'false' });
+    this.search.value = this.view.search;
+    let typing = 0;
+    this.search.addEventListener('input', () => {
+      clearTimeout(typing);
+      typing = window.setTimeout(() => this.update({ ...this.view, search: this.search.value }), 80);
+    });
+    if (data.kind === 'run') this.images = new ImageStrips(data, (path) => void this.openImage(path));
+
+    const exportButton = h('button', { type: 'button', class: 'primary', 'aria-label': 'Export the class table as CSV' }, 'Export CSV…');
+    exportButton.addEventListener('click', () => void this.exportCsv());
+    const header = h(
+      'header',
+      { class: 'top' },
+      h('div', { class: 'titles' }, h('h1', {}, data.title), h('p', { class: 'source' }, data.source)),
+      h('div', { class: 'actions' }, exportButton),
+    );
+    const parts: HTMLElement[] = [header];
+    if (data.missing.length) {
+      parts.push(h('div', { class: 'notice', role: 'note' }, h('strong', {}, 'Shown as far as the data allows: '), h('ul', {}, ...data.missing.map((m) => h('li', {}, m)))));
+    }
+    parts.push(summaryCards(data));
+    if (data.kind === 'run') parts.push(h('div', { class: 'lower' }, confusionList(data), this.images!.element));
+    const toolbar = this.toolbar();
+    parts.push(h('section', { class: 'classes', 'aria-label': 'Classes' }, toolbar, this.table.element));
+    // The table's header sticks just under the toolbar, whose height depends on the width (its lines wrap).
+    new ResizeObserver(() => document.documentElement.style.setProperty('--toolbar-height', `${toolbar.offsetHeight}px`)).observe(toolbar);
+    app.replaceChildren(...parts);
+    app.removeAttribute('aria-busy');
+    this.update(this.view);
+    if (saved?.source === data.source && saved.scrollY) window.scrollTo(0, saved.scrollY);
+    let saving = 0;
+    window.addEventListener('scroll', () => {
+      clearTimeout(saving);
+      saving = window.setTimeout(() => this.save(), 200);
+    }, { passive: true });
+  }
+
+  get rowsInDom(): number {
+    return this.table.rowsInDom;
+  }
+
+  private toolbar(): HTMLElement {
+    const toggle = (label: string, aria: string, on: (v: ViewState) => boolean, flip: (v: ViewState) => ViewState, n: number) => {
+      const button = h('button', { type: 'button', class: 'toggle', 'aria-pressed': 'false', 'aria-label': `${aria}: ${n}` }, label, h('span', { class: 'n', 'aria-hidden': 'true' }, String(n)));
+      button.addEventListener('click', () => this.update(flip(this.view)));
+      this.toggles.push({ button, on, flip });
+      return button;
+    };
+    const classes = this.data.classes;
+    const group = (g: ClassGroup, label: string) =>
+      toggle(
+        label,
+        `Show ${g} classes (${label === 'Head' ? 'largest' : label === 'Tail' ? 'smallest' : 'middle'} third by q)`,
+        (v) => v.groups.includes(g),
+        (v) => ({ ...v, groups: v.groups.includes(g) ? v.groups.filter((x) => x !== g) : [...v.groups, g] }),
+        classes.filter((c) => c.group === g).length,
+      );
+    const filters = h(
+      'div',
+      { class: 'filters', role: 'group', 'aria-label': 'Filter classes' },
+      group('head', 'Head'),
+      group('medium', 'Medium'),
+      group('tail', 'Tail'),
+      toggle(
+        'Strongly biased',
+        'Show only classes CLIP is strongly biased against (bias ≤ −1 nat, or GLA recall ≥ zero-shot + 20 points)',
+        (v) => v.stronglyBiased,
+        (v) => ({ ...v, stronglyBiased: !v.stronglyBiased }),
+        classes.filter((c) => c.stronglyBiased).length,
+      ),
+    );
+    if (this.data.kind === 'run') {
+      filters.append(
+        toggle(
+          'With label issues',
+          'Show only classes with suspected mislabelled images',
+          (v) => v.withLabelIssues,
+          (v) => ({ ...v, withLabelIssues: !v.withLabelIssues }),
+          classes.filter((c) => c.labelIssues > 0).length,
+        ),
+      );
+    }
+    const legend = h('div', { class: 'legend', 'aria-hidden': 'true' });
+    legend.append(
+      h('span', { class: 'key' }, s('svg', { class: 'swatch', width: 8, height: 12 }, s('line', { class: 'key-uniform', x1: 4, x2: 4, y1: 0, y2: 12 })), 'uniform 1/C'),
+      h('span', { class: 'key' }, s('svg', { class: 'swatch', width: 18, height: 10 }, s('rect', { class: 'key-for', x: 0, y: 1, width: 18, height: 8 })), 'above uniform'),
+      h('span', { class: 'key' }, s('svg', { class: 'swatch', width: 18, height: 10 }, s('rect', { class: 'key-against', x: 0, y: 1, width: 18, height: 8 })), 'below'),
+      h('span', { class: 'key' }, s('svg', { class: 'swatch', width: 18, height: 10 }, s('rect', { class: 'key-strong', x: 0, y: 1, width: 18, height: 8 })), '≤ −1 nat'),
+    );
+    legend.append(h('span', { class: 'key' }, h('span', { class: 'strong-mark' }), 'strongly biased against'));
+    if (this.data.kind === 'run') {
+      legend.append(h('span', { class: 'sep' }, 'Recall, top to bottom:'));
+      for (const k of ['zeroShot', 'debiased', 'finetuned', 'gla'] as const) legend.append(h('span', { class: 'key' }, modelSwatch(k), MODEL_LABELS[k]));
+    }
+    return h('div', { class: 'toolbar' }, h('div', { class: 'line' }, this.search, filters, this.count), h('div', { class: 'line' }, legend, this.status));
+  }
+
+  private update(view: ViewState): void {
+    this.view = view;
+    this.order = visibleClasses(this.data.classes, view);
+    this.table.setOrder(this.order);
+    this.table.showSort(view);
+    for (const t of this.toggles) t.button.setAttribute('aria-pressed', String(t.on(view)));
+    const total = this.data.classes.length;
+    this.count.textContent = this.order.length === total ? `${total.toLocaleString('en-US')} classes` : `Showing ${this.order.length.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} classes`;
+    const filtered = this.order.length !== total;
+    this.images?.show(filtered ? new Set(this.order.map((i) => this.data.classes[i].name)) : null);
+    this.save();
+  }
+
+  private sortBy(key: SortKey): void {
+    const direction = this.view.sort === key ? (this.view.direction === 'ascending' ? 'descending' : 'ascending') : FIRST_DIRECTION[key];
+    this.update({ ...this.view, sort: key, direction });
+  }
+
+  private save(): void {
+    const state: SavedState = { source: this.data.source, view: this.view, scrollY: window.scrollY };
+    vscode.setState(state);
+  }
+
+  private say(message: string): void {
+    this.status.textContent = message;
+  }
+
+  private async reveal(index: number): Promise<void> {
+    const c = this.data.classes[index];
+    if (!c) return;
+    try {
+      this.say((await host.revealClass(c.name)).message);
+    } catch (err) {
+      this.say(`Could not reveal ${c.name}: ${errorText(err)}`);
+    }
+  }
+
+  private async openImage(path: string): Promise<void> {
+    try {
+      await host.openImage(path);
+    } catch (err) {
+      this.say(`Could not open ${path}: ${errorText(err)}`);
+    }
+  }
+
+  private async exportCsv(): Promise<void> {
+    try {
+      const done = await host.exportCsv(this.order, describeView(this.view, this.order.length, this.data.classes.length));
+      this.say(done ? `Exported ${this.order.length} classes to ${done.path}.` : 'Export cancelled.');
+    } catch (err) {
+      this.say(`Export failed: ${errorText(err)}`);
+    }
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function main(): Promise<void> {
+  const asked = performance.now();
+  let data: PanelData;
+  try {
+    data = await host.load();
+  } catch (err) {
+    app.replaceChildren(h('p', { class: 'error', role: 'alert' }, `The bias panel could not load its data: ${errorText(err)}`));
+    app.removeAttribute('aria-busy');
+    return;
+  }
+  const loaded = performance.now();
+  document.body.dataset.panel = data.kind;
+  const page = new BiasPanelPage(data);
+  const rendered = performance.now();
+  const painted = await afterNextPaint();
+  document.body.dataset.firstPaintMs = (painted - scriptStart).toFixed(1);
+  await host.firstPaint({
+    classes: data.classes.length,
+    sinceScriptStart: painted - scriptStart,
+    load: loaded - asked,
+    render: rendered - loaded,
+    rowsInDom: page.rowsInDom,
+    sinceNavigation: painted,
+  });
+}
+
+void main();

@@ -1,0 +1,181 @@
+// What the bias panel draws, from a run's report.json and predictions.csv or from a bias profile: numbers carried
+// over, gaps named, image paths kept inside the dataset; and the CSV export, the gla.yaml class lookup.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generatedFixtures, repoRoot, sharedDir } from '../helpers/paths';
+
+import * as data from '../../client/src/bias-panel-data';
+import { classTableCsv } from '../../client/src/bias-table-csv';
+import { csvLine, parseCsv } from '../../client/src/csv-text';
+import { datasetFile } from '../../client/src/dataset-file';
+import { findClassInManifest } from '../../client/src/manifest-class-line';
+
+const fixtureReport = () => JSON.parse(readFileSync(join(generatedFixtures('e2e-workspace'), 'runs', 'fixture-run', 'report.json'), 'utf8'));
+const src = (p: string): string => `webview:${p}`;
+
+test("a run's classes carry report.json's numbers; head/medium/tail and top-1 come from its metrics", () => {
+  const report = fixtureReport();
+  const d = data.panelDataFromReport({ report, predictionsCsv: 'path,split,given,zeroShot,debiased,finetuned,gla,glaProbability\n', imageSrc: src, canRevealClasses: true });
+  assert.equal(d.kind, 'run');
+  assert.equal(d.classes.length, report.classes.length);
+  report.classes.forEach((c: any, i: number) => {
+    const p = d.classes[i];
+    assert.equal(p.name, c.name);
+    assert.equal(p.prior, c.prior);
+    assert.equal(p.bias, c.bias);
+    assert.equal(p.group, c.group);
+    assert.deepEqual(p.recall, c.recall);
+    assert.deepEqual(p.support, c.support);
+    // The Problems view's rule: bias ≤ −1 nat, or GLA recall at least 0.2 above zero-shot.
+    assert.equal(p.stronglyBiased, c.bias <= -1 || c.recall.gla - c.recall.zeroShot >= 0.2 - 1e-9, c.name);
+  });
+  assert.equal(d.top1!.gla, report.metrics.gla.top1);
+  assert.equal(d.groups.tail.recall!.zeroShot, report.metrics.zeroShot.tail);
+  const mass = (g: string) => report.classes.filter((c: any) => c.group === g).reduce((s: number, c: any) => s + c.prior, 0);
+  assert.ok(Math.abs(d.groups.head.priorMass! - mass('head')) < 1e-12);
+  assert.equal(d.groups.head.classes + d.groups.medium.classes + d.groups.tail.classes, report.classes.length);
+  assert.deepEqual(d.missing, []);
+  assert.equal(d.canRevealClasses, true);
+});
+
+test('a report with NaN, missing and wrong-typed fields renders what it can and says what is missing', () => {
+  const text = JSON.stringify({
+    runId: 'broken',
+    dataset: { root: '/data' },
+    classes: [
+      { name: 'cat', prior: 0.5, bias: 'PLACEHOLDER', recall: { zeroShot: 0.5, gla: 0.9 }, support: { train: 3, val: 1, test: 2 } },
+      { name: 'dog', logPrior: Math.log(0.3), support: { train: 3, val: 1, test: 2 } },
+      { prior: null, recall: 'nope' },
+    ],
+  }).replace('"PLACEHOLDER"', 'NaN');
+  assert.throws(() => JSON.parse(text), 'Python writes NaN; plain JSON.parse refuses it');
+  const { json, nonFinite } = data.parseLenientJson(text);
+  assert.equal(nonFinite, true);
+  const d = data.panelDataFromReport({ report: json, nonFinite, imageSrc: src, canRevealClasses: false });
+  const [cat, dog, third] = d.classes;
+  assert.equal(cat.prior, 0.5);
+  assert.ok(Math.abs(cat.bias! - Math.log(3 * 0.5)) < 1e-12, 'bias from q when the report has none');
+  assert.ok(Math.abs(dog.prior! - 0.3) < 1e-12, 'q from log q');
+  assert.equal(dog.recall, null);
+  assert.equal(third.name, 'class 3');
+  assert.equal(third.prior, null);
+  assert.equal(third.bias, null);
+  assert.equal(third.support, null);
+  assert.equal(cat.stronglyBiased, true, 'GLA recall 0.4 above zero-shot');
+  // Groups the report lacks are thirds by q; a class without q has none.
+  assert.deepEqual(d.classes.map((c: any) => c.group), ['head', 'tail', null]);
+  assert.deepEqual(d.top1, { zeroShot: null, debiased: null, finetuned: null, gla: null });
+  for (const expected of [
+    /NaN or Infinity/,
+    /no metrics/,
+    /predictions\.csv is missing/,
+    /^1 class has no name/,
+    /^1 class has no q/,
+    /^1 class has no support/,
+    /^2 classes have no recall/,
+  ]) {
+    assert.ok(d.missing.some((m: string) => expected.test(m)), `${expected} in ${JSON.stringify(d.missing)}`);
+  }
+  // Strings that merely contain the words stay as they are.
+  assert.deepEqual(data.parseLenientJson('{"name": "NaN Infinity", "v": -Infinity}').json, { name: 'NaN Infinity', v: null });
+  assert.throws(() => data.parseLenientJson('{"v": nope}'));
+});
+
+test('misclassified images: GLA ≠ given on the evaluated split, most confident first, quoted paths intact', () => {
+  const csv = [
+    'path,split,given,zeroShot,debiased,finetuned,gla,glaProbability',
+    'train/a/1.png,train,a,b,b,b,b,0.9',
+    'test/a/2.png,test,a,a,a,a,a,0.8',
+    'test/a/3.png,test,a,b,b,b,b,0.6',
+    '"test/a/4, ""odd"".png",test,a,c,c,c,c,0.95',
+    'test/b/5.png,test,,a,a,a,a,0.7',
+  ].join('\n');
+  const wrong = data.misclassifiedImages(csv, 'test', src);
+  assert.deepEqual(wrong.map((w) => [w.path, w.given, w.other, w.confidence]), [
+    ['test/a/4, "odd".png', 'a', 'c', 0.95],
+    ['test/a/3.png', 'a', 'b', 0.6],
+  ]);
+  // Without a test split the metrics are cross-validated over every labelled image.
+  assert.equal(data.misclassifiedImages(csv, 'cross-validated (no test split)', src).length, 3);
+  const report = { ...fixtureReport(), labelIssues: [{ path: 'train/x.png', given: 'red_circle', suggested: 'blue_square', confidence: 0.7 }] };
+  const d = data.panelDataFromReport({ report, predictionsCsv: csv, imageSrc: src, canRevealClasses: true });
+  assert.equal(d.images.totalMisclassified, 2);
+  assert.equal(d.images.predictionsAvailable, true);
+  assert.deepEqual(d.images.labelIssues, [{ path: 'train/x.png', src: 'webview:train/x.png', given: 'red_circle', other: 'blue_square', confidence: 0.7 }]);
+  assert.equal(d.classes.find((c: any) => c.name === 'red_circle')!.labelIssues, 1);
+});
+
+test("CLIP's ImageNet prior as a bias profile: 1000 classes, q renormalised, bias = log(C·q), thirds by q", () => {
+  const profile = JSON.parse(readFileSync(join(sharedDir, 'reference', 'imagenet-clip-vitb16-prior.json'), 'utf8'));
+  assert.equal(data.isBiasProfile(profile), true);
+  assert.equal(data.isRunReport(profile), false);
+  assert.equal(data.isRunReport(fixtureReport()), true);
+  assert.equal(data.isBiasProfile(fixtureReport()), false);
+  // As released, the vector summed to 0.8041: the panel renormalises and says so.
+  const released = { ...profile, prior: profile.prior.map((q: number) => q * 0.8041) };
+  const d = data.panelDataFromProfile(released, 'q.json');
+  assert.equal(d.kind, 'profile');
+  assert.equal(d.classes.length, 1000);
+  const sum = profile.prior.reduce((a: number, b: number) => a + b, 0);
+  d.classes.forEach((c: any, i: number) => {
+    const q = profile.prior[i] / sum;
+    assert.ok(Math.abs(c.prior - q) <= 1e-12 * q + 1e-18, c.name);
+    assert.ok(Math.abs(c.bias - Math.log(1000 * q)) <= 1e-9, c.name);
+    assert.equal(c.recall, null);
+  });
+  assert.deepEqual([d.groups.head.classes, d.groups.medium.classes, d.groups.tail.classes], [333, 334, 333]);
+  const ranked = [...d.classes].sort((a: any, b: any) => b.prior - a.prior);
+  assert.ok(ranked.slice(0, 333).every((c: any) => c.group === 'head'));
+  assert.ok(ranked.slice(-333).every((c: any) => c.group === 'tail'));
+  assert.deepEqual(d.missing, ['the prior summed to 0.8041; shown renormalised to 1']);
+  assert.equal(d.canRevealClasses, false);
+  assert.deepEqual(data.panelDataFromProfile(profile, 'q.json').missing, [], 'the shared file is already normalised');
+});
+
+test('the CSV export: the given rows in order, full precision, names quoted, formulas defused', () => {
+  const report = fixtureReport();
+  report.classes[0].name = 'a, "quoted" name';
+  report.classes[1].name = '=HYPERLINK("x")';
+  const d = data.panelDataFromReport({ report, predictionsCsv: '', imageSrc: src, canRevealClasses: true });
+  const rows = [2, 0, 1];
+  const parsed = parseCsv(classTableCsv(d, rows));
+  const [header, ...lines] = parsed;
+  assert.deepEqual(header.slice(0, 7), ['class', 'prompt', 'group', 'q', 'log_q', 'bias_nats', 'strongly_biased_against']);
+  assert.equal(lines.length, 3);
+  assert.deepEqual(lines.map((l) => l[0]), [report.classes[2].name, 'a, "quoted" name', `'=HYPERLINK("x")`]);
+  rows.forEach((i, j) => {
+    const c = report.classes[i];
+    const l = lines[j];
+    assert.equal(Number(l[header.indexOf('q')]), c.prior);
+    assert.equal(Number(l[header.indexOf('bias_nats')]), c.bias);
+    assert.equal(Number(l[header.indexOf('recall_zeroShot')]), c.recall.zeroShot);
+    assert.ok(Math.abs(Number(l[header.indexOf('recall_gain_gla')]) - (c.recall.gla - c.recall.zeroShot)) < 1e-12);
+    assert.equal(Number(l[header.indexOf('support_test')]), c.support.test);
+  });
+  const profile = data.panelDataFromProfile({ classes: ['x', 'y'], prior: [0.25, 0.75] }, 'p.json');
+  assert.deepEqual(parseCsv(classTableCsv(profile, [1])), [
+    ['class', 'prompt', 'group', 'q', 'log_q', 'bias_nats', 'strongly_biased_against'],
+    ['y', '', 'head', '0.75', String(Math.log(0.75)), String(Math.log(1.5)), 'no'],
+  ]);
+  assert.deepEqual(parseCsv(`${csvLine(['a\nb', 'c'])}\r\nd,e\n`), [['a\nb', 'c'], ['d', 'e']]);
+});
+
+test("a class's gla.yaml line: its folder: value, else by prompt; or why there is none", () => {
+  const text = ['model: tiny', 'classes:', '  - folder: red_circle', '    prompt: red circle', '  - folder: "blue: square"', 'templates: ["a {}."]'].join('\n');
+  assert.deepEqual(findClassInManifest(text, 'red_circle'), { kind: 'found', range: { start: { line: 2, character: 12 }, end: { line: 2, character: 22 } } });
+  const line = (name: string): number | undefined => {
+    const found = findClassInManifest(text, name);
+    return found.kind === 'found' ? found.range.start.line : undefined;
+  };
+  assert.equal(line('red circle'), 2);
+  assert.equal(line('blue: square'), 4);
+  assert.deepEqual(findClassInManifest(text, 'green'), { kind: 'not-listed' });
+  assert.deepEqual(findClassInManifest('model: tiny\n', 'red_circle'), { kind: 'no-class-list' });
+});
+
+test('images are shown only from inside the dataset folder', () => {
+  assert.equal(datasetFile('/data/set', 'train/a/1.png'), '/data/set/train/a/1.png');
+  for (const bad of ['../other/x.png', 'train/../../x.png', '/etc/passwd', '', 'a\0b', 'C:/x.png']) assert.equal(datasetFile('/data/set', bad), undefined, bad);
+});
