@@ -1,5 +1,5 @@
 // Bundles the extension, the worker (LSP server + CLI) and its worker threads into dist/ with esbuild, and the bias
-// panel's webview script into dist/media/panel.js (for the browser, type-checked first against the DOM library).
+// panel's webview script into dist/media/panel.js (for the browser; `tsc -b` type-checks it against the DOM).
 import { build } from 'esbuild';
 import { chmodSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';

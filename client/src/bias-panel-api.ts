@@ -106,6 +106,8 @@ export interface PanelHost {
   /** Writes the given classes (indices into PanelData.classes, in table order) to a CSV the user picks. */
   exportCsv(rows: number[], description: string): Promise<{ path: string } | undefined>;
   firstPaint(timing: FirstPaint): Promise<void>;
+  /** Moves a suspected mislabelled image into its suggested class folder, after the user confirms (a WorkspaceEdit). */
+  moveToSuggestedClass(path: string): Promise<{ moved: boolean; message: string }>;
 }
 
-export const PANEL_HOST_METHODS: readonly (keyof PanelHost)[] = ['load', 'revealClass', 'openImage', 'exportCsv', 'firstPaint'];
+export const PANEL_HOST_METHODS: readonly (keyof PanelHost)[] = ['load', 'revealClass', 'openImage', 'exportCsv', 'firstPaint', 'moveToSuggestedClass'];

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { PANEL_HOST_METHODS, type FirstPaint, type PanelData, type PanelHost, type RevealResult } from './bias-panel-api';
 import { isBiasProfile, isRunReport, panelDataFromProfile, panelDataFromReport, parseLenientJson } from './bias-panel-data';
 import { datasetFile } from './dataset-file';
+import { suggestedPath } from './label-fix';
 import { panelHtml } from './bias-panel-html';
 import { classTableCsv } from './bias-table-csv';
 import type { RunRecord } from './last-run';
@@ -190,6 +191,7 @@ export class BiasPanel implements vscode.Disposable {
         });
         return { path: target.fsPath };
       },
+      moveToSuggestedClass: async (path: unknown) => this.moveToSuggestedClass(source, data, String(path)),
       firstPaint: async (t: FirstPaint) => {
         const ms = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(1) : '?');
         this.output.info(
@@ -198,6 +200,27 @@ export class BiasPanel implements vscode.Disposable {
         );
       },
     };
+  }
+
+  /** The only way the panel edits a dataset: one rename the user confirms, applied as an undoable WorkspaceEdit. */
+  private async moveToSuggestedClass(source: PanelSource, data: PanelData, path: string): Promise<{ moved: boolean; message: string }> {
+    const issue = data.images.labelIssues.find((i) => i.path === path);
+    const target = issue && suggestedPath(issue.path, issue.given, issue.other);
+    const from = source.datasetRoot && issue ? datasetFile(source.datasetRoot, issue.path) : undefined;
+    const to = source.datasetRoot && target ? datasetFile(source.datasetRoot, target) : undefined;
+    if (!issue || !from || !to) return { moved: false, message: `${path} is not a suspected label error that can be moved to a class folder.` };
+    if (existsSync(to)) return { moved: false, message: `${target} already exists; nothing was moved.` };
+    const choice = await vscode.window.showWarningMessage(
+      `Move ${issue.path} from '${issue.given}' to '${issue.other}'?`,
+      { modal: true, detail: `This renames the file in your dataset to ${target} (undo with Edit › Undo). Re-run the analysis to update the report.` },
+      'Move',
+    );
+    if (choice !== 'Move') return { moved: false, message: 'Not moved.' };
+    const edit = new vscode.WorkspaceEdit();
+    edit.renameFile(vscode.Uri.file(from), vscode.Uri.file(to), { overwrite: false });
+    const applied = await vscode.workspace.applyEdit(edit);
+    this.output.info(`bias panel: ${applied ? 'moved' : 'could not move'} ${from} → ${to}`);
+    return applied ? { moved: true, message: `Moved to ${target}. Re-run the analysis to update the report.` } : { moved: false, message: `Could not move ${issue.path}.` };
   }
 
   private async revealClass(source: PanelSource, name: string): Promise<RevealResult> {

@@ -1,25 +1,29 @@
 // Thumbnails of the images worth a second look: suspected mislabelled ones (confident learning) and those GLA gets
-// wrong on the evaluated split. Each is a button that opens the image in VS Code.
+// wrong on the evaluated split. Each is a button that opens the image in VS Code; a suspected label error also has
+// a button that moves it into the suggested class folder (the extension asks the user first).
 import type { PanelData, PanelImage } from '../../client/src/bias-panel-api';
 import { h } from './dom';
 import { percent } from './format';
 
 export class ImageStrips {
   readonly element: HTMLElement;
-  private readonly lists: { title: string; images: PanelImage[]; total: number; verb: string; list: HTMLElement; heading: HTMLElement }[] = [];
+  private readonly lists: { title: string; images: PanelImage[]; total: number; verb: string; list: HTMLElement; heading: HTMLElement; movable: boolean }[] = [];
+  /** Images moved in this session: their buttons stay disabled across re-filtering. */
+  private readonly moved = new Set<string>();
 
   constructor(
     data: PanelData,
     private readonly open: (path: string) => void,
+    private readonly move: (path: string) => Promise<boolean>,
   ) {
     this.element = h('section', { class: 'images', 'aria-label': 'Images to re-check' });
-    const add = (title: string, images: PanelImage[], total: number, verb: string, empty: string) => {
+    const add = (title: string, images: PanelImage[], total: number, verb: string, empty: string, movable = false) => {
       const heading = h('h2', {});
       const list = h('div', { class: 'strip', role: 'list', 'aria-label': title });
-      this.lists.push({ title, images, total, verb, list, heading });
+      this.lists.push({ title, images, total, verb, list, heading, movable });
       this.element.append(h('div', { class: 'image-list' }, heading, list, h('p', { class: 'empty', hidden: images.length > 0 }, empty)));
     };
-    add('Suspected mislabelled', data.images.labelIssues, data.images.totalLabelIssues, 'suggested', 'No suspected label errors.');
+    add('Suspected mislabelled', data.images.labelIssues, data.images.totalLabelIssues, 'suggested', 'No suspected label errors.', true);
     add(
       `Misclassified by GLA on ${data.images.evaluatedOn}`,
       data.images.misclassified,
@@ -36,11 +40,11 @@ export class ImageStrips {
       const picked = classes ? l.images.filter((i) => classes.has(i.given)) : l.images;
       const capped = l.total > l.images.length ? `, first ${l.images.length} of ${l.total}` : '';
       l.heading.textContent = `${l.title} (${classes ? `${picked.length} of ${l.images.length} for the shown classes` : l.images.length}${capped})`;
-      l.list.replaceChildren(...picked.map((img) => this.thumb(img, l.verb)));
+      l.list.replaceChildren(...picked.map((img) => this.thumb(img, l.verb, l.movable)));
     }
   }
 
-  private thumb(img: PanelImage, verb: string): HTMLElement {
+  private thumb(img: PanelImage, verb: string, movable: boolean): HTMLElement {
     const caption = `${img.given} → ${img.other}`;
     const label = `${img.path}: given ${img.given}, ${verb} ${img.other}${img.confidence !== null ? ` (${percent(img.confidence)})` : ''}. Open the image.`;
     const button = h('button', { class: 'thumb', type: 'button', 'aria-label': label, title: label });
@@ -56,6 +60,22 @@ export class ImageStrips {
     }
     button.append(h('span', { class: 'caption' }, caption));
     button.addEventListener('click', () => this.open(img.path));
-    return h('div', { role: 'listitem' }, button);
+    const item = h('div', { role: 'listitem', class: 'thumb-item' }, button);
+    if (movable && img.src) {
+      const done = this.moved.has(img.path);
+      const move = h('button', { type: 'button', class: 'move', 'aria-label': `Move ${img.path} into the ${img.other} folder`, title: `Move into ${img.other}/` }, done ? 'moved' : `Move to ${img.other}`);
+      move.disabled = done;
+      move.addEventListener('click', async () => {
+        move.disabled = true;
+        if (await this.move(img.path)) {
+          this.moved.add(img.path);
+          move.textContent = 'moved';
+        } else {
+          move.disabled = false;
+        }
+      });
+      item.append(move);
+    }
+    return item;
   }
 }

@@ -46,7 +46,7 @@ class BiasPanelPage {
       clearTimeout(typing);
       typing = window.setTimeout(() => this.update({ ...this.view, search: this.search.value }), 80);
     });
-    if (data.kind === 'run') this.images = new ImageStrips(data, (path) => void this.openImage(path));
+    if (data.kind === 'run') this.images = new ImageStrips(data, (path) => void this.openImage(path), (path) => this.moveImage(path));
 
     const exportButton = h('button', { type: 'button', class: 'primary', 'aria-label': 'Export the class table as CSV' }, 'Export CSV…');
     exportButton.addEventListener('click', () => void this.exportCsv());
@@ -179,6 +179,17 @@ class BiasPanelPage {
       await host.openImage(path);
     } catch (err) {
       this.say(`Could not open ${path}: ${errorText(err)}`);
+    }
+  }
+
+  private async moveImage(path: string): Promise<boolean> {
+    try {
+      const result = await host.moveToSuggestedClass(path);
+      this.say(result.message);
+      return result.moved;
+    } catch (err) {
+      this.say(`Could not move ${path}: ${errorText(err)}`);
+      return false;
     }
   }
 

@@ -11,6 +11,7 @@ import { classTableCsv } from '../../client/src/bias-table-csv';
 import { csvLine, parseCsv } from '../../client/src/csv-text';
 import { datasetFile } from '../../client/src/dataset-file';
 import { findClassInManifest } from '../../client/src/manifest-class-line';
+import { suggestedPath } from '../../client/src/label-fix';
 
 const fixtureReport = () => JSON.parse(readFileSync(join(generatedFixtures('e2e-workspace'), 'runs', 'fixture-run', 'report.json'), 'utf8'));
 const src = (p: string): string => `webview:${p}`;
@@ -178,4 +179,13 @@ test("a class's gla.yaml line: its folder: value, else by prompt; or why there i
 test('images are shown only from inside the dataset folder', () => {
   assert.equal(datasetFile('/data/set', 'train/a/1.png'), '/data/set/train/a/1.png');
   for (const bad of ['../other/x.png', 'train/../../x.png', '/etc/passwd', '', 'a\0b', 'C:/x.png']) assert.equal(datasetFile('/data/set', bad), undefined, bad);
+});
+
+test('a suspected label error moves into the suggested class folder of the same split, and only there', () => {
+  assert.equal(suggestedPath('train/red_circle/x.png', 'red_circle', 'purple_circle'), 'train/purple_circle/x.png');
+  assert.equal(suggestedPath('red circle/y.jpg', 'red circle', 'blue square'), 'blue square/y.jpg');
+  assert.equal(suggestedPath('train/other/x.png', 'red_circle', 'blue'), undefined, 'not in the given class folder');
+  assert.equal(suggestedPath('x.png', 'red_circle', 'blue'), undefined, 'no class folder');
+  assert.equal(suggestedPath('train/a/x.png', 'a', '../b'), undefined, 'a class name cannot climb out');
+  assert.equal(suggestedPath('train/a/x.png', 'a', 'a'), undefined);
 });
