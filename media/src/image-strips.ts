@@ -63,7 +63,8 @@ export class ImageStrips {
     const item = h('div', { role: 'listitem', class: 'thumb-item' }, button);
     if (movable && img.src) {
       const done = this.moved.has(img.path);
-      const move = h('button', { type: 'button', class: 'move', 'aria-label': `Move ${img.path} into the ${img.other} folder`, title: `Move into ${img.other}/` }, done ? 'moved' : `Move to ${img.other}`);
+      // The caption above already names the suggested class; the button stays short enough to fit the thumbnail.
+      const move = h('button', { type: 'button', class: 'move', 'aria-label': `Move ${img.path} into the ${img.other} folder`, title: `Move into ${img.other}/` }, done ? 'moved' : 'Move there');
       move.disabled = done;
       move.addEventListener('click', async () => {
         move.disabled = true;

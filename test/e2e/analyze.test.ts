@@ -280,11 +280,12 @@ describe('GLA: Analyze Dataset in VS Code', () => {
     await wb.screenshot('bias-panel-dark');
   });
 
-  test('"Move to …" on a suspected label error moves the image into the suggested class folder, after asking', async () => {
+  test('"Move there" on a suspected label error moves the image into the suggested class folder, after asking', async () => {
     const panel = await BiasPanelView.find(wb, 'run');
     const issue = report.labelIssues.find((li) => li.path === PLANTED.train)!;
     const move = panel.locator(`.thumb-item:has(img[src*="${basename(PLANTED.train)}"]) button.move`);
-    assert.equal(await move.textContent(), `Move to ${issue.suggested}`);
+    assert.equal(await move.textContent(), 'Move there');
+    assert.equal(await move.getAttribute('aria-label'), `Move ${PLANTED.train} into the ${issue.suggested} folder`);
     const from = join(sandbox.workspace, 'shapes', PLANTED.train);
     const to = join(sandbox.workspace, 'shapes', 'train', issue.suggested, basename(PLANTED.train));
     // Cancel first: nothing moves.
