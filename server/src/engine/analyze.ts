@@ -273,7 +273,7 @@ async function analyzeInto(
   const fittedPrior = fitPrior(data, request.temperatureRule);
   timings.lap('prior');
   throwIfCancelled(signal);
-  progress('probe', 'fitting the linear probe (λ on val) and cross-fitting it for out-of-sample predictions');
+  progress('probe', 'fitting the linear probe (λ on val)');
   // Large problems run the probe's matrix products on ONNX Runtime's GEMM; small ones stay exact in JavaScript.
   const kernels = items.length * names.length * features.cols >= GEMM_THRESHOLD ? await GemmKernels.create() : undefined;
   if (kernels) data.algebra = onnxProbeAlgebra(kernels);
@@ -286,6 +286,8 @@ async function analyzeInto(
   const all = items.map((_, r) => r);
   try {
     fitted = await fitProbe(data, fittedPrior);
+    timings.lap('probe');
+    progress('probe', 'cross-fitting the probe for out-of-sample predictions');
     const folds = await crossFittedProbeLogits(data, fitted, all);
     crossFitted = folds.logits;
     await warmStarts.save({ fingerprint: data.fingerprint, byLambda: fitted.solutions, folds: folds.folds }, names.length, features.cols);
@@ -299,7 +301,7 @@ async function analyzeInto(
   for (const r of data.test) finetuned.data.set(mainProbe.data.subarray(r * names.length, (r + 1) * names.length), r * names.length);
   const debiased = debiasedLogits(zeroShot, fitted.prior.logPrior, fitted.prior.temperature);
   const gla = glaFor(fitted, zeroShot, finetuned);
-  timings.lap('probe');
+  timings.lap('crossFit');
   throwIfCancelled(signal);
 
   // Metrics on test, else on the cross-fitted predictions of all labelled images.

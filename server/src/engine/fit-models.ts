@@ -1,7 +1,7 @@
 import { UserError } from '../errors';
 import { glaLogits } from '../gla/ensemble';
 import { classCounts, takeLabels, takeRows, type Matrix } from '../gla/matrix';
-import { probeLogits, selectLinearProbe, trainLinearProbe, type LinearProbe, type ProbeAlgebraFactory, type ProbeParameters, type ProbeSelection } from '../gla/probe';
+import { RESUMED_ITERATIONS, probeLogits, selectLinearProbe, trainLinearProbe, type LinearProbe, type ProbeAlgebraFactory, type ProbeParameters, type ProbeSelection } from '../gla/probe';
 import type { ProbeWarmStarts } from '../store/probe-warm-starts';
 import { estimatePriorWithConfidenceTemperature, estimatePriorWithLikelihoodTemperature, temperatureByLikelihood, type CalibratedPrior, type TemperatureRule } from '../gla/temperature';
 import { stratifiedFolds, stratifiedSplit } from '../dataset/splits';
@@ -179,7 +179,7 @@ export async function crossFittedProbeLogits(
       probe = await trainLinearProbe(takeRows(data.features, fit), takeLabels(data.labels, fit), classes, {
         lambda: models.probe.lambda,
         init: reusable ? previous : { weights: models.probe.weights, bias: models.probe.bias },
-        maxIterations,
+        maxIterations: reusable ? Math.min(maxIterations, RESUMED_ITERATIONS) : maxIterations,
         algebra: data.algebra,
       });
     }

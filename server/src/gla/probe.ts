@@ -186,6 +186,9 @@ export function probeLogits(probe: LinearProbe, features: Matrix): Matrix {
   return { data: out, rows: n, cols: probe.classes };
 }
 
+/** Iterations for a fit that resumes from an earlier run's solution on slightly changed data (re-analysis). */
+export const RESUMED_ITERATIONS = 25;
+
 /** λ candidates, strongest first, so each fit warm-starts the next along the regularisation path. */
 export const DEFAULT_LAMBDAS = [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 1e-6];
 
@@ -242,7 +245,8 @@ export async function selectLinearProbe(
             balanced: options.balanced,
             init: fits ? previous : init,
             // Choosing λ needs validation scores, not the last digits of each fit: sklearn's defaults are looser still.
-            maxIterations: options.maxIterations ?? 100,
+            // A fit resumed from the previous run's solution has already had a full budget behind it.
+            maxIterations: fits ? RESUMED_ITERATIONS : options.maxIterations ?? 100,
             gradientTolerance: 1e-5,
             relativeDecrease: 1e-8,
             algebra: options.algebra,
