@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatedFixtures, sharedDir } from './paths';
 import type { Report } from '../../server/src/engine/report';
+import type { TestContext } from 'node:test';
+import { LspTestClient } from './lsp-client';
 
 export interface TestWorkspace {
   root: string;
@@ -66,3 +68,14 @@ export const SHAPES_MANIFEST = [
   'templates: ["a photo of a {}."]',
   '',
 ].join('\n');
+
+/** A fresh workspace with the server started in it; both go away when the test ends. */
+export async function serverInWorkspace(t: TestContext): Promise<{ ws: TestWorkspace; client: LspTestClient }> {
+  const ws = makeWorkspace();
+  const client = await LspTestClient.start({ workspace: ws.root, initializationOptions: { cacheDir: ws.cacheDir } });
+  t.after(async () => {
+    await client.stop();
+    ws.remove();
+  });
+  return { ws, client };
+}

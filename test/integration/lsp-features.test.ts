@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CodeAction, Diagnostic, MarkupContent, TextEdit } from 'vscode-languageserver-protocol';
 import { LspTestClient, uriOf } from '../helpers/lsp-client';
-import { SHAPES_MANIFEST, expectedRun, makeWorkspace, placeRun, type TestWorkspace } from '../helpers/lsp-workspace';
+import { SHAPES_MANIFEST, expectedRun, makeWorkspace, placeRun, serverInWorkspace, type TestWorkspace } from '../helpers/lsp-workspace';
 
 const WARNING = 2;
 const INFORMATION = 3;
@@ -111,12 +111,7 @@ test('hover without a run shows the token count and says how to get the numbers'
 });
 
 test('completion: class folders not yet listed, the {} placeholder in templates, model ids, top-level keys', async (t) => {
-  const ws = makeWorkspace();
-  const client = await LspTestClient.start({ workspace: ws.root, initializationOptions: { cacheDir: ws.cacheDir } });
-  t.after(async () => {
-    await client.stop();
-    ws.remove();
-  });
+  const { ws, client } = await serverInWorkspace(t);
   const uri = uriOf(join(ws.shapes, 'gla.yaml'));
   const text = 'model: \nclasses:\n  - folder: red circle\n  - folder: \n  - \ntemplates:\n  - a photo of a \n';
   await client.open(uri, text);
@@ -136,12 +131,7 @@ test('completion: class folders not yet listed, the {} placeholder in templates,
 });
 
 test('code actions: add a prompt: line, remove a class; applying them clears the diagnostics', async (t) => {
-  const ws = makeWorkspace();
-  const client = await LspTestClient.start({ workspace: ws.root, initializationOptions: { cacheDir: ws.cacheDir } });
-  t.after(async () => {
-    await client.stop();
-    ws.remove();
-  });
+  const { ws, client } = await serverInWorkspace(t);
   const uri = uriOf(join(ws.shapes, 'gla.yaml'));
   const text = 'classes:\n  - folder: n04254680\n  - blue_square\n  - folder: purple hexagon\n    prompt: purple hexagon\n  - folder: red circle\n';
   await client.open(uri, text);

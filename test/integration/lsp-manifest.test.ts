@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { IPCMessageReader, IPCMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
 import { LspTestClient, uriOf } from '../helpers/lsp-client';
-import { SHAPES_MANIFEST, makeWorkspace, placeRun } from '../helpers/lsp-workspace';
+import { SHAPES_MANIFEST, makeWorkspace, placeRun, serverInWorkspace } from '../helpers/lsp-workspace';
 import { serverPath } from '../helpers/paths';
 
 const ERROR = 1;
@@ -112,12 +112,7 @@ test('each manifest problem is a diagnostic at its exact range, and fixing the f
 });
 
 test('a burst of edits ends with the diagnostics of the last version', async (t) => {
-  const ws = makeWorkspace();
-  const client = await LspTestClient.start({ workspace: ws.root, initializationOptions: { cacheDir: ws.cacheDir } });
-  t.after(async () => {
-    await client.stop();
-    ws.remove();
-  });
+  const { ws, client } = await serverInWorkspace(t);
   const uri = uriOf(join(ws.shapes, 'gla.yaml'));
   await client.open(uri, 'classes: [red circle]\n');
   // Each keystroke adds a character to a folder name that never exists; the last one makes it exist.
@@ -129,12 +124,7 @@ test('a burst of edits ends with the diagnostics of the last version', async (t)
 });
 
 test('files named gla.yaml are checked whatever their language id; other YAML is not; closing clears', async (t) => {
-  const ws = makeWorkspace();
-  const client = await LspTestClient.start({ workspace: ws.root, initializationOptions: { cacheDir: ws.cacheDir } });
-  t.after(async () => {
-    await client.stop();
-    ws.remove();
-  });
+  const { ws, client } = await serverInWorkspace(t);
   const other = uriOf(join(ws.shapes, 'other.yaml'));
   await client.open(other, 'classes: 5\n', 'yaml');
   const manifest = uriOf(join(ws.flat, 'gla.yaml'));
@@ -215,12 +205,7 @@ test('node dist/server.js --node-ipc serves the same protocol (how VS Code start
 });
 
 test('a class folder created on disk clears its missing-folder error when the client reports the change', async (t) => {
-  const ws = makeWorkspace();
-  const client = await LspTestClient.start({ workspace: ws.root, initializationOptions: { cacheDir: ws.cacheDir } });
-  t.after(async () => {
-    await client.stop();
-    ws.remove();
-  });
+  const { ws, client } = await serverInWorkspace(t);
   const uri = uriOf(join(ws.flat, 'gla.yaml'));
   await client.open(uri, 'classes: [cat, dog, cow]\n');
   assert.deepEqual((await client.waitForDiagnostics(uri, (d) => d.length > 0)).map((d) => d.code), ['missing-folder']);
