@@ -3,13 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filesFor, findModel } from '../../server/src/clip/registry';
 import { FakeHub, patternBytes } from '../helpers/fake-hub';
 import { CountingProxy } from '../helpers/counting-proxy';
 import { cliPath, generatedFixtures } from '../helpers/paths';
+import { closedPort } from '../helpers/closed-port';
 
 interface Run {
   code: number | null;
@@ -41,14 +41,6 @@ function gla(args: string[], env: Record<string, string>): Promise<Run> {
 function noStackTrace(r: Run): void {
   assert.ok(!/\n\s+at /.test(r.stderr), `no stack trace expected:\n${r.stderr}`);
   assert.ok(!/internal error/.test(r.stderr), r.stderr);
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const entry = findModel('clip-vit-base-patch32')!;

@@ -2,7 +2,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancelledError, UserError } from '../../server/src/errors';
@@ -12,6 +11,7 @@ import { fileUrl, filesFor, findModel, type ModelEntry } from '../../server/src/
 import { FakeHub, patternBytes, sha256 } from '../helpers/fake-hub';
 import { CountingProxy } from '../helpers/counting-proxy';
 import { generatedFixtures } from '../helpers/paths';
+import { closedPort } from '../helpers/closed-port';
 
 const REPO = 'Xenova/clip-vit-base-patch32';
 const BIG = 300_000;
@@ -36,15 +36,6 @@ async function withHub(fn: (hub: FakeHub, dir: string) => Promise<void>, tls?: {
 
 function url(hub: FakeHub, path: string): string {
   return `${hub.url}/${REPO}/resolve/main/${path}`;
-}
-
-/** A port nothing listens on: bind one, then close it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 test('downloads an LFS file through the CDN redirect and verifies the sha256 the hub declares', async () => {

@@ -1,16 +1,13 @@
 import { basename, dirname } from 'node:path';
 import { UserError } from '../errors';
-import { ImageEmbedder } from '../clip/image-embedder';
 import { parseExecutionProviderRequest } from '../clip/execution-providers';
 import { isModelVariant } from '../clip/registry';
 import { collectImagePaths } from '../dataset/image-files';
-import { embedImages } from '../engine/embed-images';
+import { embedWithModel } from '../engine/embed-with-model';
 import { DEFAULT_MODEL, openModel } from '../engine/open-model';
 import { writeFileAtomic } from '../store/atomic-write';
 import { defaultCacheDir } from '../store/cache-dir';
-import { EmbeddingCache } from '../store/embedding-cache';
 import { writeNpy } from '../store/npy';
-import { PathIndex } from '../store/path-index';
 import { parseCommandArgs, required } from './args';
 import { printJson, type Command } from './command';
 import { DownloadProgressLine } from './download-progress';
@@ -60,24 +57,14 @@ export const embedCommand: Command = {
         onProgress: (p) => download.update(p),
       });
       download.finish();
-      const cache = new EmbeddingCache(cacheDir, model.namespace);
-      const index = new PathIndex(cacheDir);
-      await index.load();
-      let embedder: ImageEmbedder | undefined;
       const bar = new ProgressBar('embedding', 'img');
-      let result;
-      try {
-        result = await embedImages(
-          paths,
-          async () => (embedder = await ImageEmbedder.open({ visionPath: model.folder.visionPath, config: model.config, provider, batchSize })),
-          cache,
-          index,
-          { signal, onProgress: (done, total, cached) => bar.update(done, total, cached ? `${cached} cached` : '', cached) },
-        );
-      } finally {
-        bar.finish();
-        await embedder?.close();
-      }
+      const result = await embedWithModel(paths, model, {
+        cacheDir,
+        provider,
+        batchSize,
+        signal,
+        onProgress: (done, total, cached) => bar.update(done, total, cached ? `${cached} cached` : '', cached),
+      }).finally(() => bar.finish());
       if (result.paths.length === 0) throw new UserError(`gla embed: none of the ${paths.length} images could be read (first error: ${result.failed[0]?.path}: ${result.failed[0]?.error})`);
       const manifest = {
         model: model.folder.id,
@@ -85,7 +72,7 @@ export const embedCommand: Command = {
         paths: result.paths,
         failed: result.failed,
         variant: model.folder.variant,
-        executionProvider: embedder?.provider ?? 'cache',
+        executionProvider: result.executionProvider,
         cached: result.cached,
         computed: result.computed,
         seconds: (Date.now() - started) / 1000,

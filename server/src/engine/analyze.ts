@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CancelledError, UserError, throwIfCancelled } from '../errors';
-import { ImageEmbedder } from '../clip/image-embedder';
 import { parseExecutionProviderRequest } from '../clip/execution-providers';
 import { DEFAULT_TEMPLATES, expandTemplates } from '../clip/templates';
 import { discoverDataset, type Dataset } from '../dataset/discover';
@@ -16,9 +15,9 @@ import type { TemperatureRule } from '../gla/temperature';
 import { normalizeRows, zeroShotLogits } from '../gla/zero-shot';
 import { writeFileAtomic } from '../store/atomic-write';
 import { EmbeddingCache } from '../store/embedding-cache';
-import { PathIndex } from '../store/path-index';
 import { ProbeWarmStartStore } from '../store/probe-warm-starts';
-import { embedImages, type EmbeddedImages } from './embed-images';
+import type { EmbeddedImages } from './embed-images';
+import { embedWithModel } from './embed-with-model';
 import { GemmKernels, onnxProbeAlgebra } from '../clip/gemm-kernels';
 import { crossFittedProbeLogits, fitPrior, fitProbe, glaFor, type LabelledData } from './fit-models';
 import { DEFAULT_MODEL, openModel } from './open-model';
@@ -154,31 +153,20 @@ async function analyzeInto(
   timings.lap('model');
 
   // Embeddings, through the cache (or precomputed elsewhere).
-  let embedded: EmbeddedImages;
-  let executionProvider = 'cache';
-  if (precomputed) {
-    embedded = precomputed;
-  } else {
-    const cache = new EmbeddingCache(request.cacheDir, model.namespace);
-    const index = new PathIndex(request.cacheDir);
-    await index.load();
-    let embedder: ImageEmbedder | undefined;
-    try {
-      embedded = await embedImages(
-        dataset.items.map((i) => i.path),
-        async () => {
-          embedder = await ImageEmbedder.open({ visionPath: model.folder.visionPath, config: model.config, provider, batchSize: request.batchSize });
-          executionProvider = embedder.provider;
-          return embedder;
-        },
-        cache,
-        index,
-        { signal, onProgress: (done, total, cached) => progress('embed', `embedding images${cached ? ` (${cached} cached)` : ''}`, done, total) },
-      );
-    } finally {
-      await embedder?.close();
-    }
-  }
+  const embedded: EmbeddedImages & { executionProvider?: string } =
+    precomputed ??
+    (await embedWithModel(
+      dataset.items.map((i) => i.path),
+      model,
+      {
+        cacheDir: request.cacheDir,
+        provider,
+        batchSize: request.batchSize,
+        signal,
+        onProgress: (done, total, cached) => progress('embed', `embedding images${cached ? ` (${cached} cached)` : ''}`, done, total),
+      },
+    ));
+  const executionProvider = embedded.executionProvider ?? 'cache';
   const failed = embedded.failed.map((f) => ({ path: dataset.items.find((i) => i.path === f.path)?.relative ?? f.path, error: f.error }));
   if (embedded.paths.length === 0) throw new UserError(`none of the ${dataset.items.length} images could be read (first: ${failed[0]?.path}: ${failed[0]?.error})`);
   timings.lap('embed');

@@ -1,17 +1,14 @@
 import { relative, resolve, sep } from 'node:path';
 import { UserError, throwIfCancelled } from '../errors';
-import { ImageEmbedder } from '../clip/image-embedder';
 import { parseExecutionProviderRequest } from '../clip/execution-providers';
 import { walkFiles } from '../dataset/image-files';
 import { debiasedLogits, glaLogits } from '../gla/ensemble';
 import { probeLogits } from '../gla/probe';
 import { normalizeRows, zeroShotLogits } from '../gla/zero-shot';
 import { writeFileAtomic } from '../store/atomic-write';
-import { EmbeddingCache } from '../store/embedding-cache';
-import { PathIndex } from '../store/path-index';
 import type { ClassifyResult } from '../protocol';
 import type { AnalysisHooks } from './analyze';
-import { embedImages } from './embed-images';
+import { embedWithModel } from './embed-with-model';
 import { openModel } from './open-model';
 import { predictionsCsv } from './predictions-csv';
 import { loadRunArtifacts } from './run-artifacts';
@@ -44,22 +41,13 @@ export async function classifyFolder(request: ClassifyRequest, hooks: AnalysisHo
   if (model.namespace.modelId !== run.model.modelId || model.namespace.preprocessingVersion !== run.model.preprocessingVersion) {
     hooks.onNotice?.(`the model or its preprocessing changed since run ${request.runDir}; predictions may differ from the report`);
   }
-  const cache = new EmbeddingCache(request.cacheDir, model.namespace);
-  const index = new PathIndex(request.cacheDir);
-  await index.load();
-  let embedder: ImageEmbedder | undefined;
-  let embedded;
-  try {
-    embedded = await embedImages(
-      paths,
-      async () => (embedder = await ImageEmbedder.open({ visionPath: model.folder.visionPath, config: model.config, provider: parseExecutionProviderRequest(request.executionProvider ?? 'auto'), batchSize: request.batchSize })),
-      cache,
-      index,
-      { signal, onProgress: (done, total) => hooks.onProgress?.({ stage: 'embed', message: 'embedding images', done, total }) },
-    );
-  } finally {
-    await embedder?.close();
-  }
+  const embedded = await embedWithModel(paths, model, {
+    cacheDir: request.cacheDir,
+    provider: parseExecutionProviderRequest(request.executionProvider ?? 'auto'),
+    batchSize: request.batchSize,
+    signal,
+    onProgress: (done, total) => hooks.onProgress?.({ stage: 'embed', message: 'embedding images', done, total }),
+  });
   throwIfCancelled(signal);
   if (embedded.paths.length === 0) throw new UserError(`none of the ${paths.length} files could be read (first: ${embedded.failed[0]?.path}: ${embedded.failed[0]?.error})`);
   const features = normalizeRows({ data: embedded.embeddings, rows: embedded.paths.length, cols: embedded.dim });
