@@ -33,8 +33,6 @@ export function classTableCsv(data: PanelData, rows: readonly number[]): string 
       for (const k of MODELS) fields.push(n(c.precision?.[k]));
       fields.push(c.labelIssues, c.misclassified);
     }
-    // A spreadsheet runs a cell that starts with = + - @ as a formula: such a class name gets a leading quote.
-    fields[0] = /^[=+\-@]/.test(String(fields[0])) ? `'${fields[0]}` : fields[0];
     lines.push(csvLine(fields));
   }
   return lines.join('\n') + '\n';

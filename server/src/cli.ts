@@ -1,6 +1,7 @@
 // The `gla` command-line tool: the same engine as the language server, headless.
 import { commands } from './cli/commands';
 import { CancelledError, UserError } from './errors';
+import { printable, printableLines } from './cli/terminal-text';
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -38,14 +39,15 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof UserError) {
-      process.stderr.write(`${err.message.startsWith('gla') ? '' : 'gla: '}${err.message}\n`);
+      // Messages name the user's files: escaped, but their own line breaks kept.
+      process.stderr.write(`${err.message.startsWith('gla') ? '' : 'gla: '}${printableLines(err.message)}\n`);
       process.exitCode = err.exitCode;
     } else if (err instanceof CancelledError) {
       process.stderr.write('gla: cancelled\n');
       process.exitCode = 130;
     } else {
       const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-      process.stderr.write(`gla: internal error: ${msg}\n`);
+      process.stderr.write(`gla: internal error: ${printable(msg)}\n`);
       if (process.env.GLA_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
       process.exitCode = 70;
     }

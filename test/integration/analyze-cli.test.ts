@@ -100,7 +100,11 @@ test('without split folders: a seeded stratified split the report records', () =
 
 test('label-free: classes from gla.yaml, no class folders, a prediction for every image', () => {
   const { cache, work } = fresh();
-  const r = gla({ GLA_CACHE_DIR: cache }, work, 'analyze', join(datasets, 'label-free'), '--model', model, '--out', join(work, 'run'), '--json');
+  // Asked for, never inferred: without --label-free the missing class folders are gla.yaml's errors.
+  const refused = gla({ GLA_CACHE_DIR: cache }, work, 'analyze', join(datasets, 'label-free'), '--model', model, '--out', join(work, 'run'));
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /none of the 4 class folders gla\.yaml lists exist.*pass --label-free/);
+  const r = gla({ GLA_CACHE_DIR: cache }, work, 'analyze', join(datasets, 'label-free'), '--model', model, '--label-free', '--out', join(work, 'run'), '--json');
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout);
   assert.equal(report.labelFree, true);

@@ -74,6 +74,7 @@ test('bad input: one clear line on stderr, non-zero exit, never a stack trace', 
   const twoLabels = write('two.npy', serializeNpy({ dtype: 'int64', shape: [2], data: BigInt64Array.from([0n, 1n]) }));
   const outOfRange = write('range.npy', serializeNpy({ dtype: 'int32', shape: [60], data: Int32Array.from({ length: 60 }, (_, i) => (i === 9 ? 4 : i % 4)) }));
   const notNpy = write('text.npy', 'just some text\n');
+  const small = write('small.npy', serializeNpy({ dtype: 'float32', shape: [2, 2], data: Float32Array.from([1, 0, 0, 1]) }));
   const int16 = write('int16.npy', Buffer.concat([Buffer.from(serializeNpy({ dtype: 'int32', shape: [2], data: Int32Array.from([1, 2]) })).subarray(0, 0), Buffer.from("\x93NUMPY\x01\x00v\x00{'descr': '<i2', 'fortran_order': False, 'shape': (2,), }" + ' '.repeat(60) + '\n', 'latin1'), Buffer.alloc(4)]));
   const cases: [string[], RegExp][] = [
     [['prior', '--logits', nan, '--labels', twoLabels], /contains NaN at row 0, column 1/],
@@ -87,7 +88,9 @@ test('bad input: one clear line on stderr, non-zero exit, never a stack trace', 
     [['prior', '--logits', logits, '--labels', labels, '--temperature', 'abc'], /--temperature must be a finite number/],
     [['prior', '--logits', logits, '--labels', labels, '--bogus'], /Unknown option '--bogus'/],
     [['evaluate', '--logits', logits, '--labels', twoLabels], /labels has 2 entries but the logits have 60 rows/],
-    [['ensemble', '--zeroshot', logits, '--finetuned', nan, '--prior', notNpy, '--out', join(tmp, 'x.npy')], /zero-shot logits are 60×4 but fine-tuned logits are 2×2|not valid JSON/],
+    [['ensemble', '--zeroshot', logits, '--finetuned', small, '--prior', notNpy, '--out', join(tmp, 'x.npy')], /zero-shot logits are 60×4 but fine-tuned logits are 2×2|not valid JSON/],
+    [['ensemble', '--zeroshot', logits, '--finetuned', nan, '--prior', notNpy, '--out', join(tmp, 'x.npy')], /fine-tuned logits contains NaN at row 0, column 1/],
+    [['evaluate', '--logits', inf, '--labels', twoLabels], /logits contains -Infinity at row 1, column 0/],
     [['nonsense'], /unknown command 'nonsense'/],
   ];
   for (const [args, pattern] of cases) {

@@ -141,11 +141,13 @@ test('the CSV export: the given rows in order, full precision, names quoted, for
   report.classes[1].name = '=HYPERLINK("x")';
   const d = data.panelDataFromReport({ report, predictionsCsv: '', imageSrc: src, canRevealClasses: true });
   const rows = [2, 0, 1];
-  const parsed = parseCsv(classTableCsv(d, rows));
+  const text = classTableCsv(d, rows);
+  assert.doesNotMatch(text, /(^|,)"?=/m, 'no cell starts with = as written');
+  const parsed = parseCsv(text);
   const [header, ...lines] = parsed;
   assert.deepEqual(header.slice(0, 7), ['class', 'prompt', 'group', 'q', 'log_q', 'bias_nats', 'strongly_biased_against']);
   assert.equal(lines.length, 3);
-  assert.deepEqual(lines.map((l) => l[0]), [report.classes[2].name, 'a, "quoted" name', `'=HYPERLINK("x")`]);
+  assert.deepEqual(lines.map((l) => l[0]), [report.classes[2].name, 'a, "quoted" name', '=HYPERLINK("x")']);
   rows.forEach((i, j) => {
     const c = report.classes[i];
     const l = lines[j];

@@ -8,15 +8,18 @@ import { printJson, type Command } from './command';
 import { readPriorFile } from './inputs';
 import { withInterrupt } from './interrupt';
 import { ProgressBar } from './progress-bar';
+import { printable } from './terminal-text';
 
 const USAGE = `gla analyze DATASET [--model DIR|ID] [--out DIR] [--json]
             [--shots K] [--seed S] [--label-free [--target-prior P.json]] [--embeddings PREFIX]
             [--templates T ...] [--calibrate likelihood|confidence] [--provider auto|cpu|cuda|…] [--batch-size N]
+            [--allow-outside-paths]
 
 Classifies a dataset with CLIP, estimates CLIP's pre-training label bias q, fits a linear probe, combines both
 with GLA, and flags suspected mislabelled images. DATASET is a folder of class folders (optionally under
 train/ val/ test/), a gla.yaml, or a path,label[,split] CSV. Writes report.json and predictions.csv to
-.gla/runs/<time>/ (or --out DIR). The model is downloaded on first use when it is a known id.`;
+.gla/runs/<time>/ (or --out DIR: a new folder, or an earlier run folder, which is replaced). A CSV's paths must
+stay inside its folder unless --allow-outside-paths is given. The model is downloaded on first use when it is a known id.`;
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '    —' : `${(100 * v).toFixed(1).padStart(5)}%`);
 
@@ -34,13 +37,13 @@ export function summaryTable(report: Report, runDir: string): string {
     }
   }
   const sorted = [...report.classes].sort((a, b) => b.bias - a.bias);
-  const fmt = (c: Report['classes'][number]): string => `${c.name} (${c.bias >= 0 ? '+' : ''}${c.bias.toFixed(2)})`;
+  const fmt = (c: Report['classes'][number]): string => `${printable(c.name)} (${c.bias >= 0 ? '+' : ''}${c.bias.toFixed(2)})`;
   const k = Math.min(3, sorted.length);
   lines.push('', `CLIP favours  ${sorted.slice(0, k).map(fmt).join(', ')}`, `CLIP neglects ${sorted.slice(-k).reverse().map(fmt).join(', ')}   (log(C·q), nats)`);
-  if (report.labelIssues.length) lines.push(`${report.labelIssues.length} suspected label error(s), e.g. ${report.labelIssues[0].path} → ${report.labelIssues[0].suggested}`);
-  if (report.failed.length) lines.push(`${report.failed.length} file(s) skipped, e.g. ${report.failed[0].path}: ${report.failed[0].error}`);
-  for (const note of report.notes) lines.push(`note: ${note}`);
-  const where = relative(process.cwd(), runDir) || '.';
+  if (report.labelIssues.length) lines.push(`${report.labelIssues.length} suspected label error(s), e.g. ${printable(report.labelIssues[0].path)} → ${printable(report.labelIssues[0].suggested)}`);
+  if (report.failed.length) lines.push(`${report.failed.length} file(s) skipped, e.g. ${printable(report.failed[0].path)}: ${printable(report.failed[0].error)}`);
+  for (const note of report.notes) lines.push(`note: ${printable(note)}`);
+  const where = printable(relative(process.cwd(), runDir) || '.');
   lines.push('', `report: ${where}/report.json   predictions: ${where}/predictions.csv`);
   return lines.join('\n') + '\n';
 }
@@ -54,7 +57,7 @@ export const analyzeCommand: Command = {
       model: 'string',
       out: 'string',
       json: 'boolean',
-      shots: 'number',
+      shots: 'count',
       seed: 'number',
       'label-free': 'boolean',
       'target-prior': 'string',
@@ -62,8 +65,9 @@ export const analyzeCommand: Command = {
       templates: 'strings',
       calibrate: 'string',
       provider: 'string',
-      'batch-size': 'number',
+      'batch-size': 'count',
       'cache-dir': 'string',
+      'allow-outside-paths': 'boolean',
     });
     if (positionals.length !== 1) throw new UserError('gla analyze: give exactly one DATASET (a folder, a gla.yaml or a CSV)');
     const rule = options.calibrate;
@@ -80,7 +84,7 @@ export const analyzeCommand: Command = {
       if (p.stage !== stage) {
         if (stage === 'embed') bar.finish();
         stage = p.stage;
-        process.stderr.write(`• ${p.message}\n`);
+        process.stderr.write(`• ${printable(p.message)}\n`);
       }
     };
     const { runDir, report } = await withInterrupt((signal) =>
@@ -98,9 +102,15 @@ export const analyzeCommand: Command = {
           labelFree: options['label-free'],
           targetPrior,
           embeddings: options.embeddings,
+          allowOutsidePaths: options['allow-outside-paths'],
           temperatureRule: rule as 'likelihood' | 'confidence' | undefined,
         },
-        { signal, onProgress, onNotice: (m) => process.stderr.write(`warning: ${m}\n`) },
+        {
+          signal,
+          onProgress,
+          onNotice: (m) => process.stderr.write(`warning: ${printable(m)}\n`),
+          onManifestWarning: (line) => process.stderr.write(`warning: ${printable(line)}\n`),
+        },
       ).finally(() => bar.finish()),
     );
     if (options.json) printJson({ runDir, ...report });

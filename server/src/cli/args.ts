@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors';
 
-export type OptionKind = 'string' | 'number' | 'boolean' | 'strings';
+/** 'count' is a positive integer (batch sizes, shots): 0 or 2.5 is refused at parse time, not deep in a run. */
+export type OptionKind = 'string' | 'number' | 'count' | 'boolean' | 'strings';
 export type OptionSpec = Record<string, OptionKind>;
 
-type Value<K extends OptionKind> = K extends 'number' ? number : K extends 'boolean' ? boolean : K extends 'strings' ? string[] : string;
+type Value<K extends OptionKind> = K extends 'number' | 'count' ? number : K extends 'boolean' ? boolean : K extends 'strings' ? string[] : string;
 export type Options<S extends OptionSpec> = { [K in keyof S]?: Value<S[K]> };
 
 export interface ParsedArgs<S extends OptionSpec> {
@@ -34,11 +35,12 @@ export function parseCommandArgs<S extends OptionSpec>(command: string, argv: st
   for (const [name, kind] of Object.entries(spec)) {
     const v = (parsed.values as Record<string, unknown>)[name];
     if (v === undefined) continue;
-    if (kind === 'number') {
+    if (kind === 'number' || kind === 'count') {
       const n = Number(v);
       if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n)) {
         throw new UserError(`gla ${command}: --${name} must be a finite number, got '${String(v)}'`);
       }
+      if (kind === 'count' && !(Number.isInteger(n) && n > 0)) throw new UserError(`gla ${command}: --${name} must be a positive whole number, got '${String(v)}'`);
       out[name] = n;
     } else {
       out[name] = v;

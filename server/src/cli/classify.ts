@@ -5,6 +5,7 @@ import { parseCommandArgs, required } from './args';
 import { printJson, type Command } from './command';
 import { withInterrupt } from './interrupt';
 import { ProgressBar } from './progress-bar';
+import { printable } from './terminal-text';
 
 const USAGE = `gla classify FOLDER --run RUN_DIR --out predictions.csv [--provider …] [--batch-size N] [--json]
 
@@ -20,7 +21,7 @@ export const classifyCommand: Command = {
       run: 'string',
       out: 'string',
       provider: 'string',
-      'batch-size': 'number',
+      'batch-size': 'count',
       'cache-dir': 'string',
       json: 'boolean',
     });
@@ -36,11 +37,11 @@ export const classifyCommand: Command = {
           executionProvider: options.provider,
           batchSize: options['batch-size'],
         },
-        { signal, onProgress: (p) => p.total !== undefined && bar.update(p.done ?? 0, p.total), onNotice: (m) => process.stderr.write(`warning: ${m}\n`) },
+        { signal, onProgress: (p) => p.total !== undefined && bar.update(p.done ?? 0, p.total), onNotice: (m) => process.stderr.write(`warning: ${printable(m)}\n`) },
       ).finally(() => bar.finish()),
     );
     if (options.json) printJson(result);
-    else process.stderr.write(`classified ${result.images} images into ${result.predictionsPath}${result.failed ? ` (${result.failed} skipped)` : ''}\n`);
+    else process.stderr.write(`classified ${result.images} images into ${printable(result.predictionsPath)}${result.failed ? ` (${result.failed} skipped)` : ''}\n`);
     return 0;
   },
 };

@@ -13,6 +13,7 @@ import { printJson, type Command } from './command';
 import { DownloadProgressLine } from './download-progress';
 import { withInterrupt } from './interrupt';
 import { ProgressBar } from './progress-bar';
+import { printable } from './terminal-text';
 
 const USAGE = `gla embed --model DIR|ID PATH... --out PREFIX [--batch-size N] [--provider auto|cpu|cuda|dml|coreml|webgpu]
           [--variant fp32|quantized|fp16] [--cache-dir DIR] [--json]
@@ -30,7 +31,7 @@ export const embedCommand: Command = {
     const { options, positionals } = parseCommandArgs('embed', argv, {
       model: 'string',
       out: 'string',
-      'batch-size': 'number',
+      'batch-size': 'count',
       provider: 'string',
       variant: 'string',
       'cache-dir': 'string',
@@ -43,7 +44,7 @@ export const embedCommand: Command = {
     if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new UserError('gla embed: --batch-size must be a positive integer');
     const provider = parseExecutionProviderRequest(options.provider ?? 'auto');
     const cacheDir = options['cache-dir'] ?? defaultCacheDir();
-    const paths = await collectImagePaths(positionals);
+    const { paths, problems } = await collectImagePaths(positionals);
     if (paths.length === 0) throw new UserError(`gla embed: no image files found in ${positionals.join(', ')}`);
 
     return withInterrupt(async (signal) => {
@@ -70,7 +71,7 @@ export const embedCommand: Command = {
         model: model.folder.id,
         dim: result.dim,
         paths: result.paths,
-        failed: result.failed,
+        failed: [...problems, ...result.failed],
         variant: model.folder.variant,
         executionProvider: result.executionProvider,
         cached: result.cached,
@@ -82,12 +83,12 @@ export const embedCommand: Command = {
       if (options.json) {
         printJson(manifest);
       } else {
-        const where = dirname(prefix) === '.' ? basename(prefix) : prefix;
+        const where = printable(dirname(prefix) === '.' ? basename(prefix) : prefix);
         process.stderr.write(
           `embedded ${result.paths.length} images (${result.cached} from cache, ${result.computed} computed on ${manifest.executionProvider}) ` +
             `into ${where}.npy (${result.paths.length} × ${result.dim}) in ${manifest.seconds.toFixed(1)} s\n`,
         );
-        for (const f of result.failed) process.stderr.write(`  skipped ${f.path}: ${f.error}\n`);
+        for (const f of manifest.failed) process.stderr.write(`  skipped ${printable(f.path)}: ${printable(f.error)}\n`);
       }
       return 0;
     });

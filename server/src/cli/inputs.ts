@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { UserError } from '../errors';
-import type { Matrix } from '../gla/matrix';
+import { assertFinite, type Matrix } from '../gla/matrix';
 import { readNpy } from '../store/npy';
 
 /** A 2-D float .npy as samples × classes logits (or features). */
@@ -14,7 +14,10 @@ export async function readMatrix(path: string, what: string): Promise<Matrix> {
   }
   const [rows, cols] = array.shape;
   if (cols === 0) throw new UserError(`${path}: ${what} has no columns`);
-  return { data: array.data as Float32Array | Float64Array, rows, cols };
+  const matrix = { data: array.data as Float32Array | Float64Array, rows, cols };
+  // NaN or ±Inf would flow through every command into NaN outputs: all of them refuse it, as prior does.
+  assertFinite(matrix, `${path}: ${what}`);
+  return matrix;
 }
 
 /** A 1-D (or N×1) .npy of integer class indices; integral floats are accepted too. */

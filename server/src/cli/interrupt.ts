@@ -4,8 +4,8 @@
  */
 export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  const onSignal = (): void => {
-    if (controller.signal.aborted) process.exit(130);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) return quitNow(signal);
     process.stderr.write('\ncancelling… (press Ctrl-C again to quit at once)\n');
     controller.abort();
   };
@@ -17,4 +17,15 @@ export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * Dies of the signal itself, as an interrupted Unix tool does. process.exit() is not enough: it waits for libuv's
+ * threads, and one blocked in a read (a FIFO, a stalled network file) would keep the process alive forever.
+ */
+function quitNow(signal: NodeJS.Signals): void {
+  process.removeAllListeners(signal);
+  // Should the default action be masked, nothing can block SIGKILL.
+  setTimeout(() => process.kill(process.pid, 'SIGKILL'), 500);
+  process.kill(process.pid, signal);
 }

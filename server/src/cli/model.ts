@@ -10,6 +10,7 @@ import { parseCommandArgs } from './args';
 import { printJson, type Command } from './command';
 import { withInterrupt } from './interrupt';
 import { DownloadProgressLine, formatBytes } from './download-progress';
+import { printable } from './terminal-text';
 
 const USAGE = [
   'gla model list [--cache-dir DIR] [--json]',
@@ -54,7 +55,7 @@ async function list(argv: string[]): Promise<number> {
   for (const m of models) {
     rows.push([m.id, String(m.dim), String(m.imageSize), m.cached.join(', ') || '-', m.variants.join(', '), m.repo]);
   }
-  process.stdout.write(`${table(rows)}\n\nmodels are cached in ${modelsDir(cacheDir)}\n`);
+  process.stdout.write(`${table(rows)}\n\nmodels are cached in ${printable(modelsDir(cacheDir))}\n`);
   return 0;
 }
 
@@ -74,7 +75,7 @@ async function download(argv: string[]): Promise<number> {
   const tty = Boolean(process.stderr.isTTY);
   const line = new DownloadProgressLine((t) => process.stderr.write(t), `${entry.id} (${variant})`, { tty });
 
-  if (!options.json) process.stderr.write(`downloading ${entry.id} (${variant}) from ${describeHub()} into ${modelCacheDir(cacheDir, entry.id)}\n`);
+  if (!options.json) process.stderr.write(`downloading ${entry.id} (${variant}) from ${describeHub()} into ${printable(modelCacheDir(cacheDir, entry.id))}\n`);
   let result;
   try {
     // First Ctrl-C cancels cleanly (the .part stays for a resume); a second one quits at once.
@@ -85,7 +86,7 @@ async function download(argv: string[]): Promise<number> {
         onProgress: (p) => line.update(p),
         onFile: (f, path) => {
           const checks = f.sha256Verified ? 'sha256 ok' : f.sizeVerified ? 'size ok, no sha256 declared' : 'unverified: no size or sha256 declared';
-          line.note(`  ${path}  ${formatBytes(f.size)}  ${checks}`);
+          line.note(`  ${printable(path)}  ${formatBytes(f.size)}  ${checks}`);
         },
       }),
     );
@@ -114,18 +115,18 @@ async function download(argv: string[]): Promise<number> {
     const what = result.fetched.length
       ? `${result.fetched.length} file(s) downloaded, ${formatBytes(fetchedBytes)}`
       : 'all files were already there';
-    process.stdout.write(`${entry.id} (${variant}) is ready in ${result.dir} (${what})\n`);
+    process.stdout.write(`${entry.id} (${variant}) is ready in ${printable(result.dir)} (${what})\n`);
   }
   return 0;
 }
 
 function describeTower(t: { file: string; inputs: { name: string; shape: (number | string)[] }[]; outputs: { name: string; shape: (number | string)[] }[] }): string {
   const io = (v: { name: string; shape: (number | string)[] }[]) => v.map((x) => `${x.name} [${x.shape.join(',')}]`).join(', ');
-  return `${t.file}: ${io(t.inputs)} -> ${io(t.outputs)}`;
+  return `${printable(t.file)}: ${io(t.inputs)} -> ${io(t.outputs)}`;
 }
 
 function verificationText(v: ModelVerification): string {
-  const lines = [`${v.dir}: ok${v.dim !== undefined ? `, embeddings of width ${v.dim}` : ''}${v.imageSize ? `, ${v.imageSize}×${v.imageSize} input` : ''}`];
+  const lines = [`${printable(v.dir)}: ok${v.dim !== undefined ? `, embeddings of width ${v.dim}` : ''}${v.imageSize ? `, ${v.imageSize}×${v.imageSize} input` : ''}`];
   for (const variant of v.variants) {
     for (const t of [variant.vision, variant.text]) if (t) lines.push(`  ${variant.variant}  ${describeTower(t)}`);
   }

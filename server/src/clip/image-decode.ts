@@ -1,6 +1,6 @@
 // Any supported image file → upright 8-bit sRGB pixels, alpha dropped the way CLIP's reference (PIL convert("RGB")) does.
-import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
+import { FileReadError, readRegularFile } from '../store/regular-file';
 import { decodeBmp } from './bmp';
 import { DEFAULT_MAX_PIXELS, ImageError, checkPixelLimit } from './image-error';
 import { cmykToRgb, gifTransparentColour, jpegComponentCount } from './pil-compat';
@@ -60,14 +60,16 @@ export async function decodeImage(input: string | Uint8Array, options: DecodeOpt
 
 export async function readImageFile(path: string): Promise<Uint8Array> {
   try {
-    return await fs.readFile(path);
+    return await readRegularFile(path);
   } catch (err) {
+    if (err instanceof FileReadError) throw new ImageError('unreadable', `cannot read file: ${err.message}`);
     const code = (err as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT' ? 'file not found'
       : code === 'EISDIR' ? 'is a folder, not a file'
       : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-      : (err as Error).message;
+      : code === 'ELOOP' ? 'a symbolic link loop'
+      : code ?? (err as Error).message;
     throw new ImageError('unreadable', `cannot read file: ${why}`);
   }
 }
@@ -81,6 +83,7 @@ export async function decodeImageBytes(bytes: Uint8Array, options: DecodeOptions
   return { ...(await decodeWithSharp(bytes, format, maxPixels)), format };
 }
 
+/** Why bytes are not an image, without quoting them: a file's contents never reach a message or a report. */
 function unknownContent(bytes: Uint8Array): ImageError {
   const head = bytes.subarray(0, 16);
   if (head.length >= 12 && String.fromCharCode(...head.subarray(4, 8)) === 'ftyp') {
@@ -89,11 +92,8 @@ function unknownContent(bytes: Uint8Array): ImageError {
       return new ImageError('unsupported', `unsupported image format: HEIC/HEIF (brand "${brand}"); convert it to JPEG, PNG or AVIF`);
     }
   }
-  const printable = head.every((c) => c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127));
-  const start = printable
-    ? `text "${Buffer.from(head).toString('latin1').replace(/\s+/g, ' ').trim()}${bytes.length > head.length ? '…' : ''}"`
-    : `bytes ${Buffer.from(head.subarray(0, 8)).toString('hex')}`;
-  return new ImageError('not-an-image', `not an image: unrecognised content (starts with ${start}); expected JPEG, PNG, WebP, GIF, TIFF, AVIF or BMP`);
+  const text = head.every((c) => c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127));
+  return new ImageError('not-an-image', `not an image: unrecognised content (${text ? 'it looks like text' : 'unknown binary data'}); expected JPEG, PNG, WebP, GIF, TIFF, AVIF or BMP`);
 }
 
 async function isCmyk(bytes: Uint8Array, format: ImageFormat): Promise<boolean> {

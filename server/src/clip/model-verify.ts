@@ -1,12 +1,16 @@
 // Checks a model folder before anything runs on it: files present, and each ONNX tower's inputs and outputs as
-// CLIP's (pixel_values → image_embeds, input_ids [+ attention_mask] → text_embeds), every problem named at once.
+// CLIP's (pixel_values → image_embeds, input_ids [+ attention_mask] → text_embeds), every problem named at once;
+// then, when all that holds, one test batch through each tower, since broken weights pass every static check.
 import { join, relative } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import {
   expectedTowerPath, findTokenizerFiles, findTower, isDirectory, isFile, readJsonObject, tokenizerUsable, variantsTouched,
   type Tower,
 } from './model-layout';
+import { loadPreprocessorConfig, tensorSize } from './preprocessor-config';
 import type { ModelVariant } from './registry';
+import type { TestInputs } from './model-test-run';
+import { loadTokenizer } from './tokenizer';
 
 export interface ValueReport {
   name: string;
@@ -200,8 +204,60 @@ export async function verifyModelFolder(dir: string, opts: { variant?: ModelVari
   if (sides.length) result.imageSize = sides[0].side;
 
   await checkSideFiles(dir, result, sides);
+  if (problems.length === 0) await testRuns(dir, result);
   result.ok = problems.length === 0;
   return result;
+}
+
+/** A prompt like the ones analysis feeds, so the text tower's end-of-text pooling sees real ids. */
+const TEST_PROMPT = 'a photo of a cat.';
+
+/** The towers' test inputs, from the folder's own preprocessing and tokenizer; a problem when either cannot be read. */
+async function testInputs(dir: string, problems: ModelProblem[], needText: boolean): Promise<TestInputs | undefined> {
+  let inputs: Partial<TestInputs> = {};
+  try {
+    const config = await loadPreprocessorConfig(dir);
+    inputs = { config, size: tensorSize(config) };
+  } catch (err) {
+    problems.push({ file: 'preprocessor_config.json', message: `cannot be used: ${firstLine(err)}` });
+  }
+  inputs.promptIds = [];
+  if (needText) {
+    try {
+      inputs.promptIds = (await loadTokenizer(dir)).tokenize(TEST_PROMPT);
+    } catch (err) {
+      const files = await findTokenizerFiles(dir);
+      const file = relative(dir, files.tokenizerJson ?? files.vocabJson ?? files.bpeVocabGz ?? join(dir, 'vocab.json'));
+      problems.push({ file, message: `the tokenizer cannot be read: ${firstLine(err)}` });
+    }
+  }
+  return problems.length ? undefined : (inputs as TestInputs);
+}
+
+/** Runs every tower once (CPU) and rejects NaN, ±Inf, all-zero or misshapen embeddings; checks the widths agree. */
+async function testRuns(dir: string, result: ModelVerification): Promise<void> {
+  const { problems } = result;
+  const inputs = await testInputs(dir, problems, result.variants.some((v) => v.text));
+  if (!inputs) return;
+  const { testRunTower } = await import('./model-test-run');
+  for (const vr of result.variants) {
+    const widths: { file: string; width: number }[] = [];
+    for (const tower of ['vision', 'text'] as Tower[]) {
+      const report = vr[tower];
+      if (!report) continue;
+      const run = await testRunTower(join(dir, report.file), tower, inputs, report.dim);
+      for (const message of run.problems) problems.push({ file: report.file, message });
+      if (run.width !== undefined && run.problems.length === 0) widths.push({ file: report.file, width: run.width });
+    }
+    if (widths.length === 2 && widths[0].width !== widths[1].width) {
+      problems.push({
+        file: widths.map((w) => w.file).join(', '),
+        message: `embedding widths disagree on a test batch: ${widths.map((w) => `${w.file} gives ${w.width}`).join(', ')}; image and text embeddings must have the same width`,
+      });
+    } else if (widths.length && result.dim === undefined) {
+      result.dim = widths[0].width;
+    }
+  }
 }
 
 /** preprocessor_config.json must parse (and agree with the vision input size); the tokenizer must be complete. */

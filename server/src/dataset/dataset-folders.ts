@@ -1,5 +1,5 @@
 // The folders of an ImageFolder dataset: class folders directly under the dataset folder, or under split folders.
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { SPLIT_NAMES, type SplitName } from './manifest';
 
@@ -51,15 +51,22 @@ export async function scanDatasetFolders(root: string, splits: Partial<Record<Sp
   return { root, splitDirs, missingSplits, classFolders, classLocations };
 }
 
-/** Visible subfolder names, or undefined when `dir` is not a readable folder. */
+/** Visible subfolder names (symbolic links to folders count), or undefined when `dir` is not a readable folder. */
 async function subfolders(dir: string, probeOnly = false): Promise<string[] | undefined> {
+  let entries;
   try {
-    const entries = await readdir(dir, { withFileTypes: true });
-    if (probeOnly) return [];
-    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+    entries = await readdir(dir, { withFileTypes: true });
   } catch {
     return undefined;
   }
+  if (probeOnly) return [];
+  const names: string[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    if (e.isDirectory()) names.push(e.name);
+    else if (e.isSymbolicLink() && (await stat(join(dir, e.name)).then((s) => s.isDirectory(), () => false))) names.push(e.name);
+  }
+  return names;
 }
 
 /** Python's sorted() order for str: by code point, not UTF-16 unit. */

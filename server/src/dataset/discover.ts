@@ -3,7 +3,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } 
 import { UserError } from '../errors';
 import { readCsvManifest } from './csv-manifest';
 import { byCodePoint, scanDatasetFolders } from './dataset-folders';
-import { walkFiles } from './image-files';
+import { describeFsError, walkFiles, type PathProblem } from './image-files';
 import { defaultPrompt, resolveManifestModel } from './manifest-checks';
 import { firstManifestError, readManifest, type ManifestFile } from './read-manifest';
 import { seededRandom, shuffled, stratifiedSplit, type Split } from './splits';
@@ -38,6 +38,14 @@ export interface Dataset {
   labelFree: boolean;
   /** Things worth telling the user about the dataset (empty classes, smoothing, …). */
   notes: string[];
+  /** Folders that could not be read and links that could not be followed, relative to the root: the run's `failed`. */
+  failed: PathProblem[];
+  /** gla.yaml's warnings (unknown keys, …) as `file:line:col: message`; the LSP shows them as diagnostics. */
+  manifestWarnings: string[];
+  /** The parsed gla.yaml, when there is one (prompt lengths are checked once the model's tokenizer is known). */
+  manifest?: ManifestFile;
+  /** A CSV manifest: its folder holds the list, not the dataset, so outputs may go beside it. */
+  fromCsv?: boolean;
 }
 
 export interface DiscoverOptions {
@@ -45,6 +53,8 @@ export interface DiscoverOptions {
   shots?: number;
   seed?: number;
   labelFree?: boolean;
+  /** CSV manifests only: allow paths that leave the CSV's folder. */
+  allowOutsidePaths?: boolean;
 }
 
 export const DEFAULT_SEED = 0;
@@ -81,12 +91,7 @@ export async function discoverDataset(input: string, options: DiscoverOptions = 
       if (err instanceof UserError) throw err;
     }
   }
-  if (manifest) {
-    const error = firstManifestError(manifest);
-    // A manifest naming classes none of whose folders exist means "label these for me": label-free mode.
-    const allMissing = Boolean(manifest.classes?.length) && manifest.classes!.every((c) => !manifest!.folders.classFolders.includes(c.folder));
-    if (error && !allMissing) throw new UserError(`gla.yaml has errors; fix them first: ${error}`);
-  }
+  if (manifest) checkManifestHolds(manifest, options);
   const root = manifest ? manifest.root : path;
   const folders = manifest?.folders ?? (await scanDatasetFolders(root));
   const classes: DatasetClass[] = manifest ? manifest.effectiveClasses.map((c) => ({ name: c.folder, prompt: c.prompt })) : folders.classFolders.map((f) => ({ name: f, prompt: defaultPrompt(f) }));
@@ -96,11 +101,16 @@ export async function discoverDataset(input: string, options: DiscoverOptions = 
     templates: manifest?.templates?.map((t) => t.value),
     model: manifest?.model ? resolveManifestModel(manifest.model.value, root) : undefined,
     notes: [] as string[],
+    failed: [] as PathProblem[],
+    manifestWarnings: manifest ? manifestWarnings(manifest) : [],
+    manifest,
   };
-  const labelFree = options.labelFree || (classes.length > 0 && classes.every((c) => !folders.classFolders.includes(c.name)));
-  if (labelFree) {
+  const relativeProblems = (problems: PathProblem[]): PathProblem[] => problems.map((p) => ({ path: posixRelative(root, p.path) || '.', error: p.error }));
+  // Label-free only when asked: a gla.yaml whose folders all miss is an error (a typo or case), never a silent switch.
+  if (options.labelFree) {
     if (classes.length < 2) throw new UserError(`${input}: label-free mode needs at least two classes, listed in gla.yaml`);
-    const { images, others } = await walkFiles(root);
+    const { images, others, problems } = await walkFiles(root);
+    base.failed.push(...relativeProblems(problems));
     const items = [...images, ...others]
       .filter((p) => basename(p) !== 'gla.yaml')
       .sort(byCodePoint)
@@ -121,8 +131,11 @@ export async function discoverDataset(input: string, options: DiscoverOptions = 
       try {
         const walked = await walkFiles(classDir);
         files = [...walked.images, ...walked.others].sort(byCodePoint);
-      } catch {
-        continue; // the class is absent from this split
+        base.failed.push(...relativeProblems(walked.problems));
+      } catch (err) {
+        // A class absent from this split is normal; one that is there but unreadable loses images, so it is reported.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') base.failed.push({ path: `${posixRelative(root, classDir)}/`, error: describeFsError(err, 'folder') });
+        continue;
       }
       for (const p of files) items.push({ path: p, relative: posixRelative(root, p), label: c, split });
     }
@@ -170,8 +183,34 @@ function noteEmptyClasses(dataset: Dataset): void {
   });
 }
 
+/**
+ * A gla.yaml with errors is refused, as the language server marks it. With --label-free, missing class folders are
+ * expected (the images are unlabelled), so only those errors are let through.
+ */
+function checkManifestHolds(manifest: ManifestFile, options: DiscoverOptions): void {
+  const errors = manifest.problems.filter((p) => p.severity === 'error' && !(options.labelFree && p.code === 'missing-folder'));
+  if (errors.length === 0) return;
+  const listed = manifest.classes ?? [];
+  const missing = manifest.problems.filter((p) => p.code === 'missing-folder').length;
+  if (!options.labelFree && listed.length > 0 && missing === listed.length) {
+    const have = manifest.folders.classFolders;
+    const sample = have.slice(0, 5).map((f) => `'${f}'`).join(', ') + (have.length > 5 ? `, … (${have.length} in all)` : '');
+    throw new UserError(
+      `${manifest.path}: none of the ${listed.length} class folders gla.yaml lists exist in ${manifest.root}` +
+        (have.length ? ` (its folders: ${sample}; names must match exactly, case included)` : '') +
+        `; fix the names, or pass --label-free to classify unlabelled images into these classes`,
+    );
+  }
+  throw new UserError(`gla.yaml has ${errors.length === 1 ? 'an error' : `${errors.length} errors`}; fix ${errors.length === 1 ? 'it' : 'them'} first: ${firstManifestError({ ...manifest, problems: errors })}`);
+}
+
+/** The manifest's warnings, one line each, as the language server shows them. */
+function manifestWarnings(manifest: ManifestFile): string[] {
+  return manifest.problems.filter((p) => p.severity === 'warning').map((p) => `${manifest.path}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}`);
+}
+
 async function fromCsv(file: string, seed: number, options: DiscoverOptions): Promise<Dataset> {
-  const rows = await readCsvManifest(file);
+  const rows = await readCsvManifest(file, { allowOutside: options.allowOutsidePaths });
   const root = dirname(file);
   const names = [...new Set(rows.map((r) => r.label))].sort(byCodePoint);
   if (names.length < 2) throw new UserError(`${file}: only ${names.length} class; classifying needs at least two`);
@@ -187,6 +226,9 @@ async function fromCsv(file: string, seed: number, options: DiscoverOptions): Pr
     splitSource: rows.every((r) => r.split) ? 'csv' : 'seeded',
     labelFree: false,
     notes: [],
+    failed: [],
+    manifestWarnings: [],
+    fromCsv: true,
   };
   if (dataset.splitSource === 'seeded') {
     if (rows.some((r) => r.split)) dataset.notes.push('some CSV rows have a split and some do not; all were re-split with the seed');

@@ -43,9 +43,12 @@ export async function checkAgainstDataset(manifest: Manifest, folders: DatasetFo
   // Folder names compare in NFC: macOS may store them decomposed while the editor types them composed.
   const existing = new Set(folders.classFolders.map((f) => f.normalize('NFC')));
   const where = describeSplits(folders);
+  const byLowerCase = new Map(folders.classFolders.map((f) => [f.normalize('NFC').toLowerCase(), f]));
   for (const c of manifest.classes ?? []) {
     if (!existing.has(c.folder.normalize('NFC'))) {
-      problems.push({ range: c.folderRange, severity: 'error', code: 'missing-folder', message: `class folder '${c.folder}' does not exist ${where}` });
+      const other = byLowerCase.get(c.folder.normalize('NFC').toLowerCase());
+      const hint = other ? `; the folder '${other}' differs only in case (names must match exactly)` : '';
+      problems.push({ range: c.folderRange, severity: 'error', code: 'missing-folder', message: `class folder '${c.folder}' does not exist ${where}${hint}` });
     }
   }
   if (!manifest.classesKeyRange) {

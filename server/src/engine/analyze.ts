@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { loadTokenizer } from '../clip/tokenizer';
+import { checkPromptLengths } from '../dataset/manifest-checks';
 import { CancelledError, UserError, throwIfCancelled } from '../errors';
 import { parseExecutionProviderRequest } from '../clip/execution-providers';
 import { DEFAULT_TEMPLATES, expandTemplates } from '../clip/templates';
 import { discoverDataset, type Dataset } from '../dataset/discover';
 import { debiasedLogits } from '../gla/ensemble';
 import { matchPrior } from '../gla/label-free';
-import { findLabelIssues } from '../gla/label-issues';
+import { MIN_LABEL_ISSUE_EVIDENCE, classesBelowEvidence, findLabelIssues } from '../gla/label-issues';
 import { takeLabels, takeRows, type Matrix } from '../gla/matrix';
 import { probeLogits } from '../gla/probe';
 import { softmaxRows } from '../gla/softmax';
@@ -15,6 +17,7 @@ import type { TemperatureRule } from '../gla/temperature';
 import { normalizeRows, zeroShotLogits } from '../gla/zero-shot';
 import { writeFileAtomic } from '../store/atomic-write';
 import { EmbeddingCache } from '../store/embedding-cache';
+import { removeCacheLeftovers } from '../store/leftovers';
 import { ProbeWarmStartStore } from '../store/probe-warm-starts';
 import type { EmbeddedImages } from './embed-images';
 import { embedWithModel } from './embed-with-model';
@@ -26,7 +29,7 @@ import { predictionsCsv, type PredictionRow } from './predictions-csv';
 import { buildReport, type ReportInputs, type Scored } from './report-builder';
 import type { PerModel, Report } from './report';
 import { saveRunArtifacts, type RunArtifacts } from './run-artifacts';
-import { newRunId, PendingRun, runsFolder } from './run-folder';
+import { inside, newRunId, PendingRun, runsFolder } from './run-folder';
 import { buildTextHead } from './text-head';
 
 /** What to analyse and how; plain data, shared by the CLI and the language server. */
@@ -54,6 +57,8 @@ export interface AnalysisRequest {
   /** How T is chosen: by likelihood jointly with q (default), or the reference's confidence rule. */
   temperatureRule?: TemperatureRule;
   allowDownload?: boolean;
+  /** CSV manifests: allow paths outside the CSV's folder (refused by default). */
+  allowOutsidePaths?: boolean;
 }
 
 export type AnalysisStage = 'discover' | 'model' | 'embed' | 'zeroShot' | 'prior' | 'probe' | 'labelIssues' | 'report';
@@ -69,6 +74,8 @@ export interface AnalysisHooks {
   onProgress?(progress: AnalysisProgress): void;
   /** Execution-provider fallbacks and similar one-time notices. */
   onNotice?(message: string): void;
+  /** gla.yaml's warnings, one line each (`file:line:col: message`); editors show them as diagnostics instead. */
+  onManifestWarning?(line: string): void;
   signal?: AbortSignal;
 }
 
@@ -112,12 +119,18 @@ export async function analyzeDataset(request: AnalysisRequest, hooks: AnalysisHo
   const timings = new Timings();
 
   progress('discover', 'reading the dataset');
-  const dataset = await discoverDataset(request.dataset, { shots: request.shots, seed: request.seed, labelFree: request.labelFree });
+  const dataset = await discoverDataset(request.dataset, { shots: request.shots, seed: request.seed, labelFree: request.labelFree, allowOutsidePaths: request.allowOutsidePaths });
+  for (const line of dataset.manifestWarnings) hooks.onManifestWarning?.(line);
   const templates = expandTemplates(request.templates?.length ? request.templates : dataset.templates?.length ? dataset.templates : DEFAULT_TEMPLATES);
   timings.lap('discover');
   throwIfCancelled(signal);
 
+  // The dataset is never written: an --out inside a folder dataset is refused before anything is created.
+  if (request.out && !dataset.fromCsv && inside(resolve(request.out), dataset.root)) {
+    throw new UserError(`--out ${request.out} is inside the dataset ${dataset.root}, which GLA never writes to; give a folder outside it`);
+  }
   const pending = await PendingRun.create(request.out ?? join(runsFolder(dataset.root, request.workspaceRoot ?? process.cwd()), newRunId()));
+  await removeCacheLeftovers(request.cacheDir);
   try {
     const result = await analyzeInto(pending, dataset, templates, request, hooks, progress, timings);
     const runDir = await pending.commit();
@@ -151,6 +164,10 @@ async function analyzeInto(
     onProgress: (p) => progress('model', `downloading ${p.file}`, p.done, p.total),
   });
   timings.lap('model');
+  if (dataset.manifest && hooks.onManifestWarning) {
+    const tokenizer = await loadTokenizer(model.folder.dir).catch(() => undefined);
+    if (tokenizer) for (const p of checkPromptLengths(dataset.manifest, tokenizer, templates)) hooks.onManifestWarning(`${dataset.manifest.path}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}`);
+  }
 
   // Embeddings, through the cache (or precomputed elsewhere).
   const embedded: EmbeddedImages & { executionProvider?: string } =
@@ -167,14 +184,18 @@ async function analyzeInto(
       },
     ));
   const executionProvider = embedded.executionProvider ?? 'cache';
-  const failed = embedded.failed.map((f) => ({ path: dataset.items.find((i) => i.path === f.path)?.relative ?? f.path, error: f.error }));
-  if (embedded.paths.length === 0) throw new UserError(`none of the ${dataset.items.length} images could be read (first: ${failed[0]?.path}: ${failed[0]?.error})`);
+  const relativeOf = new Map(dataset.items.map((i) => [i.path, i.relative]));
+  const failed = [...dataset.failed, ...embedded.failed.map((f) => ({ path: relativeOf.get(f.path) ?? f.path, error: f.error }))];
+  if (embedded.paths.length === 0) {
+    const first = failed[0] ? ` (first: ${failed[0].path}: ${failed[0].error})` : '';
+    throw new UserError(dataset.items.length ? `none of the ${dataset.items.length} images could be read${first}` : `no images found in ${dataset.root}${first}`);
+  }
   timings.lap('embed');
   throwIfCancelled(signal);
 
   // Step 2: zero-shot logits through the class head.
   progress('zeroShot', `encoding ${dataset.classes.length} × ${templates.length} prompts`);
-  const textCache = new EmbeddingCache(request.cacheDir, { modelId: `${model.namespace.modelId}|text`, preprocessingVersion: 'clip-bpe-1' });
+  const textCache = new EmbeddingCache(request.cacheDir, { modelId: model.textModelId, preprocessingVersion: 'clip-bpe-1' });
   const head = await buildTextHead(model, dataset.classes.map((c) => c.prompt), templates, textCache, {
     provider,
     signal,
@@ -204,7 +225,7 @@ async function analyzeInto(
   const finish = async (
     csv: string,
     artifacts: RunArtifacts,
-    inputs: Pick<ReportInputs, 'logPrior' | 'prior' | 'scored' | 'probe' | 'labelIssues' | 'labelIssueRows' | 'notes'>,
+    inputs: Pick<ReportInputs, 'logPrior' | 'prior' | 'scored' | 'probe' | 'labelIssues' | 'labelIssueRows' | 'unestimatedPrior' | 'notes'>,
   ): Promise<Report> => {
     progress('report', 'writing the report');
     await writeFileAtomic(pending.path('predictions.csv'), csv);
@@ -309,7 +330,16 @@ async function analyzeInto(
   progress('labelIssues', 'looking for mislabelled images');
   const glaCrossFitted = glaFor(fitted, zeroShot, crossFitted);
   const probabilities = { data: softmaxRows(glaCrossFitted.data, glaCrossFitted.rows, glaCrossFitted.cols), rows: glaCrossFitted.rows, cols: glaCrossFitted.cols };
-  const issues = findLabelIssues(probabilities, labels);
+  const issues = findLabelIssues(probabilities, labels, MIN_LABEL_ISSUE_EVIDENCE);
+  const thin = classesBelowEvidence(labels, names.length, MIN_LABEL_ISSUE_EVIDENCE);
+  if (thin.length) {
+    const sample = thin.slice(0, 3).map((c) => `'${names[c]}'`).join(', ') + (thin.length > 3 ? ', …' : '');
+    fitted.notes.push(
+      thin.length === names.length
+        ? `label issues: no image was checked, because every class has fewer than ${MIN_LABEL_ISSUE_EVIDENCE} labelled images (too little out-of-sample evidence)`
+        : `label issues: ${thin.length} class(es) with fewer than ${MIN_LABEL_ISSUE_EVIDENCE} labelled images (${sample}) were not checked and are never suggested`,
+    );
+  }
   timings.lap('labelIssues');
 
   const report = await finish(
@@ -333,6 +363,7 @@ async function analyzeInto(
       probe: { lambda: fitted.probe.lambda, temperature: fitted.ftTemperature, candidates: fitted.probeSelection },
       labelIssues: issues,
       labelIssueRows: embedded.indices,
+      unestimatedPrior: fitted.unlabelled,
       notes: fitted.notes,
     },
   );

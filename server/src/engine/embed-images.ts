@@ -23,7 +23,7 @@ export interface EmbedImagesOptions {
 }
 
 /**
- * Every image's embedding, through the cache: content-hashed (size+mtime fast path), then only the misses go
+ * Every image's embedding, through the cache: content-hashed (a size, mtime, ctime and inode fast path), then only the misses go
  * to the embedder. Each computed embedding is cached as soon as its batch finishes, so a cancel or a crash
  * keeps all finished work. Identical files are embedded once.
  */

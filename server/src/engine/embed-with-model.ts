@@ -1,6 +1,7 @@
 import { ImageEmbedder } from '../clip/image-embedder';
 import type { ExecutionProviderRequest } from '../clip/execution-providers';
 import { EmbeddingCache } from '../store/embedding-cache';
+import { removeCacheLeftovers } from '../store/leftovers';
 import { PathIndex } from '../store/path-index';
 import { embedImages, type EmbeddedImages, type EmbedImagesOptions } from './embed-images';
 import type { OpenedModel } from './open-model';
@@ -16,6 +17,7 @@ export interface EmbedWithModelOptions extends EmbedImagesOptions {
  * misses the cache, and is closed again whatever happens. `executionProvider` is 'cache' when nothing ran.
  */
 export async function embedWithModel(paths: readonly string[], model: OpenedModel, options: EmbedWithModelOptions): Promise<EmbeddedImages & { executionProvider: string }> {
+  await removeCacheLeftovers(options.cacheDir);
   const index = new PathIndex(options.cacheDir);
   await index.load();
   let embedder: ImageEmbedder | undefined;

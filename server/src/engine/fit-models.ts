@@ -5,6 +5,8 @@ import { RESUMED_ITERATIONS, probeLogits, selectLinearProbe, trainLinearProbe, t
 import type { ProbeWarmStarts } from '../store/probe-warm-starts';
 import { estimatePriorWithConfidenceTemperature, estimatePriorWithLikelihoodTemperature, temperatureByLikelihood, type CalibratedPrior, type TemperatureRule } from '../gla/temperature';
 import { stratifiedFolds, stratifiedSplit } from '../dataset/splits';
+import { estimatePrior } from '../gla/prior';
+import { expandLogPrior, labelledClasses, remapLabels, takeColumns } from '../gla/unlabelled-classes';
 
 /** Below this many labelled images per class, q and T are fitted on train ∪ val, as the reference does. */
 export const FEW_SHOT_LIMIT = 20;
@@ -14,8 +16,6 @@ export const FEW_SHOT_LIMIT = 20;
  * the estimate meaningful, and the report says when it was hit.
  */
 export const RUN_TEMPERATURE_BOUNDS = { min: 0.2, max: 5 };
-/** Shrinkage used automatically when some class has no labelled image in the prior's set. */
-export const AUTO_SHRINK = 0.05;
 /** Folds of the cross-fitted probe behind label issues and, without a test split, the metrics. */
 export const CROSS_FIT_FOLDS = 5;
 
@@ -42,7 +42,8 @@ export interface FittedPrior {
   prior: CalibratedPrior;
   /** Which images q and T were fitted on. */
   priorFittedOn: 'train+val' | 'val';
-  shrink: number;
+  /** Classes without a labelled image in that set: their q is a placeholder, not an estimate. */
+  unlabelled: number[];
   notes: string[];
 }
 
@@ -56,6 +57,11 @@ export interface FittedModels extends FittedPrior {
   logTrainPrior: Float64Array;
   trainPriorSmoothed: boolean;
   notes: string[];
+}
+
+function complement(kept: number[], classes: number): number[] {
+  const set = new Set(kept);
+  return Array.from({ length: classes }, (_, j) => j).filter((j) => !set.has(j));
 }
 
 function median(values: number[]): number {
@@ -80,16 +86,26 @@ export function fitPrior(data: LabelledData, rule: TemperatureRule = 'likelihood
   const few = median(Array.from(trainCounts)) < FEW_SHOT_LIMIT || data.val.length === 0;
   const priorSet = few ? [...data.train, ...data.val] : data.val;
   const priorLabels = takeLabels(labels, priorSet);
-  const missing = Array.from(classCounts(priorLabels, classes)).filter((n) => n === 0).length;
-  const shrink = missing > 0 ? AUTO_SHRINK : 0;
-  if (shrink) notes.push(`${missing} class(es) have no labelled image to fit q on; q was fitted with shrinkage ${AUTO_SHRINK} toward uniform`);
-  const priorLogits = takeRows(zeroShot, priorSet);
-  const prior =
-    rule === 'confidence'
-      ? estimatePriorWithConfidenceTemperature(priorLogits, priorLabels, shrink, RUN_TEMPERATURE_BOUNDS)
-      : estimatePriorWithLikelihoodTemperature(priorLogits, priorLabels, shrink, RUN_TEMPERATURE_BOUNDS);
+  // Classes with no labelled image say nothing of q: fit the others alone, so they cannot move the others' q.
+  const kept = labelledClasses(classCounts(priorLabels, classes));
+  if (kept.length === 0) throw new UserError('no labelled images to fit the prior q on');
+  const unlabelled = classes - kept.length;
+  const priorLogits = unlabelled ? takeColumns(takeRows(zeroShot, priorSet), kept) : takeRows(zeroShot, priorSet);
+  const fitLabels = unlabelled ? remapLabels(priorLabels, kept, classes) : priorLabels;
+  const fit =
+    kept.length === 1
+      ? { ...estimatePrior(priorLogits, fitLabels), temperatureRule: rule }
+      : rule === 'confidence'
+        ? estimatePriorWithConfidenceTemperature(priorLogits, fitLabels, 0, RUN_TEMPERATURE_BOUNDS)
+        : estimatePriorWithLikelihoodTemperature(priorLogits, fitLabels, 0, RUN_TEMPERATURE_BOUNDS);
+  let prior: CalibratedPrior = fit;
+  if (unlabelled) {
+    const logPrior = expandLogPrior(fit.logPrior, kept, classes);
+    prior = { ...fit, logPrior, prior: logPrior.map(Math.exp) };
+    notes.push(`${unlabelled} class(es) have no labelled image to fit q on; q was fitted on the other ${kept.length}, and those classes were placed at their geometric mean (not an estimate)`);
+  }
   if (prior.temperatureNote) notes.push(`temperature: ${prior.temperatureNote}`);
-  return { prior, priorFittedOn: few ? 'train+val' : 'val', shrink, notes };
+  return { prior, priorFittedOn: few ? 'train+val' : 'val', unlabelled: classes === kept.length ? [] : complement(kept, classes), notes };
 }
 
 /** DESIGN step 4: the probe on train with λ from val and T_ft on val; p_s from the train counts. */

@@ -1,11 +1,6 @@
 import { argmaxRow, type Matrix } from '../gla/matrix';
 import { logSumExpRow } from '../gla/softmax';
-
-/** RFC 4180 quoting: only fields with a comma, quote or line break are quoted. */
-export function csvField(value: string | number): string {
-  const s = String(value);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+import { csvLine } from '../store/csv';
 
 export interface PredictionRow {
   path: string;
@@ -34,9 +29,8 @@ export function predictionsCsv(rows: PredictionRow[], names: string[], columns: 
     const best = argmaxRow(final.data, i, final.cols);
     const probability = Math.exp(final.data[i * final.cols + best] - logSumExpRow(final.data, i * final.cols, final.cols));
     lines.push(
-      [row.path, row.split ?? '', row.given ?? '', pick(columns.zeroShot), pick(columns.debiased), pick(columns.finetuned), pick(columns.gla), probability.toFixed(6)]
-        .map(csvField)
-        .join(','),
+      // Paths and class names are the user's text (defused); the probability stays a number.
+      csvLine([row.path, row.split ?? '', row.given ?? '', pick(columns.zeroShot), pick(columns.debiased), pick(columns.finetuned), pick(columns.gla), probability.toFixed(6)]),
     );
   });
   return lines.join('\n') + '\n';

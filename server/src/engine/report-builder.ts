@@ -24,6 +24,8 @@ export interface ReportInputs {
   labelIssues: LabelIssueCandidate[];
   /** Dataset rows of the labelled images the label-issue candidates index into. */
   labelIssueRows: number[];
+  /** Classes whose q is a placeholder: no labelled image to fit it on. */
+  unestimatedPrior?: number[];
   failed: Report['failed'];
   embeddings: Report['embeddings'];
   notes: string[];
@@ -65,12 +67,14 @@ export function buildReport(inputs: ReportInputs): Report {
   const evaluations = scored ? perModel((k) => evaluateLogits(scored.logits[k], scored.labels, byQ)) : undefined;
   const trainGroups = scored ? perModel((k) => evaluateLogits(scored.logits[k], scored.labels, byTrain)) : undefined;
   const metric = (e: Evaluation) => ({ top1: round(e.top1), meanRecall: round(e.meanRecall), head: nullable(e.head), medium: nullable(e.medium), tail: nullable(e.tail), nll: round(e.nll), ece: round(e.ece) });
+  const unestimated = new Set(inputs.unestimatedPrior ?? []);
   const classReports: ClassReport[] = dataset.classes.map((cls, c) => ({
     name: cls.name,
     prompt: cls.prompt,
     prior: round(Math.exp(logPrior[c])),
     logPrior: round(logPrior[c]),
     bias: round(logPrior[c] + Math.log(classes)),
+    ...(unestimated.has(c) ? { priorEstimated: false as const } : {}),
     group: byQ[c],
     support: { train: counts.train[c], val: counts.val[c], test: counts.test[c] },
     recall: perModel((k) => (evaluations ? nullable(evaluations[k].perClassRecall[c]) : null)),

@@ -29,6 +29,8 @@ export interface ClassReport {
   logPrior: number;
   /** extra: log(C·q_c), CLIP's bias toward (+) or against (−) the class in nats against uniform. */
   bias: number;
+  /** extra: present (false) when the class had no labelled image to fit q on; q and bias are then placeholders. */
+  priorEstimated?: false;
   /** extra: head, medium or tail by q. */
   group: 'head' | 'medium' | 'tail';
   support: Record<SplitName, number>;

@@ -1,12 +1,14 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
+import { UserError } from '../errors';
+import { removeLeftovers } from '../store/leftovers';
 
 /** A run's id: its finishing time, sortable and safe in file names on every platform. */
 export function newRunId(now = new Date()): string {
   return now.toISOString().replace(/:/g, '-').replace(/\.(\d{3})Z$/, '-$1Z');
 }
 
-function inside(child: string, parent: string): boolean {
+export function inside(child: string, parent: string): boolean {
   const rel = relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
@@ -22,6 +24,32 @@ export function runsFolder(datasetRoot: string, workspaceRoot: string): string {
   return join(workspace, '.gla', 'runs');
 }
 
+/** The files a run folder holds: report.json and predictions.csv, run.json and its arrays, classify outputs. */
+const RUN_FILE = /^(report\.json|predictions\.csv|run\.json|text-head\.npy|probe-weights\.npy|probe-bias\.npy|classify-[^/\\]+\.(csv|json))$/;
+
+/**
+ * Whether `dir` may become this run's folder: it does not exist, is an empty folder, or is an earlier run folder of
+ * ours (report.json + run.json and nothing but run files). Anything else is refused, so --out never destroys.
+ */
+export async function checkRunTarget(dir: string): Promise<'new' | 'empty' | 'earlier-run'> {
+  let entries: string[];
+  try {
+    const stat = await fs.lstat(dir);
+    if (!stat.isDirectory()) throw new UserError(`--out ${dir}: a file is already there; give a new folder (nothing was written)`);
+    entries = await fs.readdir(dir);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'new';
+    throw new UserError(`--out ${dir}: cannot use it (${code ?? String(err)})`);
+  }
+  if (entries.length === 0) return 'empty';
+  const foreign = entries.filter((e) => !RUN_FILE.test(e));
+  if (entries.includes('report.json') && entries.includes('run.json') && foreign.length === 0) return 'earlier-run';
+  const example = foreign[0] ?? entries[0];
+  throw new UserError(`--out ${dir}: the folder exists and is not an earlier GLA run (it holds '${example}'${entries.length > 1 ? ` and ${entries.length - 1} more` : ''}); give a new folder or an earlier run folder (nothing was written)`);
+}
+
 /**
  * A run folder written in a hidden temporary sibling and renamed into place when complete, so readers never see
  * half a run and a cancelled or crashed run leaves nothing behind under the final name.
@@ -30,8 +58,12 @@ export class PendingRun {
   private constructor(readonly finalDir: string, readonly dir: string) {}
 
   static async create(finalDir: string): Promise<PendingRun> {
+    finalDir = resolve(finalDir);
+    await checkRunTarget(finalDir);
     const parent = dirname(finalDir);
     await fs.mkdir(parent, { recursive: true });
+    // Runs killed before they finished leave hidden .partial/.old siblings; those of dead processes go now.
+    await removeLeftovers(parent);
     const dir = join(parent, `.${basename(finalDir)}.partial-${process.pid}`);
     await fs.rm(dir, { recursive: true, force: true });
     await fs.mkdir(dir);
@@ -42,18 +74,14 @@ export class PendingRun {
     return join(this.dir, file);
   }
 
-  /** Moves the finished run into place; an existing folder of that name (a rerun with --out) is replaced. */
+  /** Moves the finished run into place; only an earlier run folder (checked again now) or an empty one is replaced. */
   async commit(): Promise<string> {
-    const old = `${this.finalDir}.old-${process.pid}`;
-    let moved = false;
-    try {
-      await fs.rename(this.finalDir, old);
-      moved = true;
-    } catch {
-      // nothing there yet
-    }
+    const now = await checkRunTarget(this.finalDir);
+    if (now === 'empty') await fs.rmdir(this.finalDir);
+    const old = `${join(dirname(this.finalDir), `.${basename(this.finalDir)}`)}.old-${process.pid}`;
+    if (now === 'earlier-run') await fs.rename(this.finalDir, old);
     await fs.rename(this.dir, this.finalDir);
-    if (moved) await fs.rm(old, { recursive: true, force: true });
+    if (now === 'earlier-run') await fs.rm(old, { recursive: true, force: true });
     return this.finalDir;
   }
 

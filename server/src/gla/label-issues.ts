@@ -12,12 +12,27 @@ export interface LabelIssueCandidate {
 }
 
 /**
+ * Labelled images a class needs before its images are flagged or suggested: with fewer, the cross-fitted probe has
+ * almost nothing to learn the class from and its per-class threshold is one or two probabilities.
+ */
+export const MIN_LABEL_ISSUE_EVIDENCE = 5;
+
+/** Classes with fewer than `minPerClass` labelled images (label issues skip them). */
+export function classesBelowEvidence(labels: Int32Array, classes: number, minPerClass = MIN_LABEL_ISSUE_EVIDENCE): number[] {
+  const counts = new Float64Array(classes);
+  for (const y of labels) counts[y]++;
+  const below: number[] = [];
+  for (let j = 0; j < classes; j++) if (counts[j] < minPerClass) below.push(j);
+  return below;
+}
+
+/**
  * DESIGN step 8: confident learning (Northcutt et al.) on out-of-sample probabilities. Per-class thresholds
  * t_j = mean p_j over samples labelled j; a sample is counted off the confident joint's diagonal when its most
  * probable class above threshold differs from its label. We flag those that the argmax also disputes ("both"),
  * most confident first.
  */
-export function findLabelIssues(probabilities: Matrix, labels: Int32Array): LabelIssueCandidate[] {
+export function findLabelIssues(probabilities: Matrix, labels: Int32Array, minPerClass = MIN_LABEL_ISSUE_EVIDENCE): LabelIssueCandidate[] {
   const { data: p, rows, cols } = probabilities;
   assertLabels(labels, rows, cols);
   const thresholdSum = new Float64Array(cols);
@@ -26,11 +41,13 @@ export function findLabelIssues(probabilities: Matrix, labels: Int32Array): Labe
     thresholdSum[labels[i]] += p[i * cols + labels[i]];
     counts[labels[i]]++;
   }
-  const threshold = Array.from(thresholdSum, (s, j) => (counts[j] > 0 ? s / counts[j] : Infinity));
+  // A threshold from fewer than minPerClass images is noise: such a class neither flags nor is suggested.
+  const threshold = Array.from(thresholdSum, (s, j) => (counts[j] >= Math.max(1, minPerClass) ? s / counts[j] : Infinity));
   const issues: LabelIssueCandidate[] = [];
   for (let i = 0; i < rows; i++) {
     const off = i * cols;
     const given = labels[i];
+    if (threshold[given] === Infinity) continue;
     let confident = -1;
     let argmax = 0;
     for (let j = 0; j < cols; j++) {
