@@ -1,7 +1,7 @@
 // LSP wiring only; features live in lsp/. Started as `node dist/server.js --stdio` (any client) or --node-ipc (VS Code).
 import {
-  CodeActionKind, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, FileChangeType, ProposedFeatures,
-  TextDocumentSyncKind, TextDocuments, WatchKind, createConnection, type InitializeResult,
+  CodeActionKind, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, ErrorCodes, FileChangeType,
+  ProposedFeatures, ResponseError, TextDocumentSyncKind, TextDocuments, WatchKind, createConnection, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { AnalysisCommands } from './lsp/analysis-commands';
@@ -9,6 +9,8 @@ import { isJobThread, runJobFromThisThread } from './lsp/analysis-thread';
 import { labelIssueCodeActions, manifestCodeActions } from './lsp/code-actions';
 import { manifestCompletions } from './lsp/completion';
 import { manifestHover } from './lsp/hover';
+import { InitializationGate } from './lsp/initialization-gate';
+import { answerInOneLine, errorDetail } from './lsp/internal-errors';
 import { LabelIssuePublisher } from './lsp/label-issue-diagnostics';
 import { ManifestContexts } from './lsp/manifest-context';
 import { ManifestDiagnostics } from './lsp/manifest-diagnostics';
@@ -18,14 +20,15 @@ import { TokenizerCache } from './lsp/tokenizers';
 import { fileUri, isManifestDocument, uriPath } from './lsp/uris';
 import { WorkspaceFolders } from './lsp/workspace-folders';
 import { parseManifest } from './dataset/manifest';
-import { describeError } from './errors';
 import { ServerCommands, type InitializationOptions } from './protocol';
 
 // Edits to files on disk (class folders appearing, images moving) re-check open manifests after this quiet period.
 const WATCH_DEBOUNCE_MS = 300;
 
 function startLanguageServer(): void {
-  const connection = createConnection(ProposedFeatures.all);
+  const gate = new InitializationGate();
+  const connection = createConnection(ProposedFeatures.all, { messageStrategy: gate });
+  const logError = (line: string) => connection.console.error(line);
   const documents = new TextDocuments(TextDocument);
   const runs = new RunResults();
   const tokenizers = new TokenizerCache();
@@ -46,6 +49,7 @@ function startLanguageServer(): void {
   };
 
   connection.onInitialize((params): InitializeResult => {
+    if (gate.isOpen) throw new ResponseError(ErrorCodes.InvalidRequest, 'GLA: initialize was already sent');
     const init = (params.initializationOptions ?? {}) as InitializationOptions;
     const caps = params.capabilities;
     settings = new SettingsReader(connection, caps.workspace?.configuration === true, init);
@@ -64,6 +68,7 @@ function startLanguageServer(): void {
     dynamicConfiguration = caps.workspace?.didChangeConfiguration?.dynamicRegistration === true;
     dynamicWatch = caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     workspaceFolderEvents = caps.workspace?.workspaceFolders === true;
+    gate.open();
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -120,25 +125,26 @@ function startLanguageServer(): void {
     if (isManifestDocument(e.document.uri, e.document.languageId)) void manifests.validate(e.document.uri);
   });
 
-  connection.onHover(async (params) => {
+  // A manifest over the size limit has no context, so these answer empty at once (manifest-limits.ts).
+  connection.onHover(answerInOneLine('hover', logError, async (params) => {
     if (!isManifest(params.textDocument.uri)) return null;
     const context = await contexts.load(params.textDocument.uri);
     return context ? manifestHover(context, params.position) : null;
-  });
+  }));
 
-  connection.onCompletion(async (params) => {
+  connection.onCompletion(answerInOneLine('completion', logError, async (params) => {
     if (!isManifest(params.textDocument.uri)) return [];
     const context = await contexts.load(params.textDocument.uri);
     return context ? manifestCompletions(context, params.position) : [];
-  });
+  }));
 
-  connection.onCodeAction(async (params) => {
+  connection.onCodeAction(answerInOneLine('code actions', logError, async (params) => {
     const doc = documents.get(params.textDocument.uri);
     if (doc && isManifest(doc.uri)) return manifestCodeActions(params, doc.getText(), parseManifest(doc.getText()));
     return labelIssueCodeActions(params, canRenameFiles);
-  });
+  }));
 
-  connection.onExecuteCommand(async (params, token, workDone) => {
+  connection.onExecuteCommand(answerInOneLine('command', logError, async (params, token, workDone) => {
     const args = params.arguments?.[0];
     switch (params.command) {
       case ServerCommands.analyze:
@@ -146,14 +152,15 @@ function startLanguageServer(): void {
       case ServerCommands.classify:
         return commands.classify(args, token, workDone);
       default:
-        throw new Error(`unknown command ${params.command}`);
+        throw new ResponseError(ErrorCodes.InvalidParams, `GLA: unknown command ${String(params.command)}`);
     }
-  });
+  }));
 
   // A bug in one handler is reported to the client's log; the server keeps serving.
-  process.on('uncaughtException', (err) => connection.console.error(`gla: unexpected error: ${err.stack ?? describeError(err)}`));
-  process.on('unhandledRejection', (err) => connection.console.error(`gla: unexpected error: ${describeError(err)}`));
+  process.on('uncaughtException', (err) => logError(`gla: unexpected error: ${errorDetail(err)}`));
+  process.on('unhandledRejection', (err) => logError(`gla: unexpected error: ${errorDetail(err)}`));
 
+  gate.listen(connection);
   documents.listen(connection);
   connection.listen();
 }

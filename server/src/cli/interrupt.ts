@@ -8,21 +8,24 @@ export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>
     if (controller.signal.aborted) return quitNow(signal);
     process.stderr.write('\ncancelling… (press Ctrl-C again to quit at once)\n');
     controller.abort();
+    // The signals' default action is back from now on, so a second one ends the process in the kernel even while
+    // JavaScript is busy in a long computation or libuv's threads are blocked in a read.
+    stopListening();
+  };
+  const stopListening = (): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
     return await work(controller.signal);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopListening();
   }
 }
 
-/**
- * Dies of the signal itself, as an interrupted Unix tool does. process.exit() is not enough: it waits for libuv's
- * threads, and one blocked in a read (a FIFO, a stalled network file) would keep the process alive forever.
- */
+/** Dies of the signal itself, as an interrupted Unix tool does (process.exit() would wait for blocked threads). */
 function quitNow(signal: NodeJS.Signals): void {
   process.removeAllListeners(signal);
   // Should the default action be masked, nothing can block SIGKILL.

@@ -2,6 +2,7 @@
 import { LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import { TEMPLATE_SETS } from '../clip/templates';
 import { closestName } from './closest-name';
+import { manifestLimitProblem } from './manifest-limits';
 
 /** 0-based line and UTF-16 character, as editors count them (structurally an LSP Position). */
 export interface SourcePosition {
@@ -35,7 +36,9 @@ export type ManifestProblemCode =
   | 'missing-folder'
   | 'missing-split-folder'
   | 'unknown-model'
-  | 'prompt-too-long';
+  | 'prompt-too-long'
+  | 'manifest-too-large'
+  | 'too-many-classes';
 
 export interface ManifestProblem {
   range: SourceRange;
@@ -89,8 +92,13 @@ export const WORDNET_ID = /^n\d{8}$/;
 /** The placeholder a template puts the class's prompt in. */
 export const CLASS_PLACEHOLDER = '{}';
 
-/** Parses manifest text; never throws. Checks that need the dataset folder or a tokenizer are in manifest-checks.ts. */
+/**
+ * Parses manifest text; never throws. Checks that need the dataset folder or a tokenizer are in manifest-checks.ts.
+ * Text over the limits of manifest-limits.ts is not parsed: its one problem says which limit.
+ */
 export function parseManifest(text: string): Manifest {
+  const overLimit = manifestLimitProblem(text);
+  if (overLimit) return { problems: [overLimit] };
   return new ManifestReader(text).read();
 }
 

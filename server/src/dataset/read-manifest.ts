@@ -1,11 +1,13 @@
 // One call for the engine and the CLI: a gla.yaml on disk, checked against its dataset folder.
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UserError, describeError } from '../errors';
 import type { ClipTokenizer } from '../clip/tokenizer';
 import { scanDatasetFolders, type DatasetFolders } from './dataset-folders';
 import { parseManifest, type Manifest, type SplitName } from './manifest';
 import { checkAgainstDataset, checkPromptLengths, effectiveClasses } from './manifest-checks';
+import { MAX_MANIFEST_BYTES, exceedsManifestLimits, manifestSizeMessage } from './manifest-limits';
 
 export interface ManifestFile extends Manifest {
   /** The gla.yaml, absolute. */
@@ -31,22 +33,17 @@ export interface ReadManifestOptions {
 
 /**
  * Reads and checks a gla.yaml: every problem (syntax, types, unknown keys, missing folders, duplicates, templates,
- * WordNet ids, prompt lengths) is in `problems`; nothing throws except an unreadable file (UserError).
+ * WordNet ids, prompt lengths) is in `problems`; nothing throws except an unreadable or oversized file (UserError).
  * Callers that must refuse a broken manifest look for problems with severity 'error'.
  */
 export async function readManifest(path: string, options: ReadManifestOptions = {}): Promise<ManifestFile> {
   path = resolve(path);
-  let text = options.text;
-  if (text === undefined) {
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      throw new UserError(`cannot read ${path}: ${describeError(err)}`);
-    }
-  }
+  const text = options.text ?? (await readManifestText(path));
   const manifest = parseManifest(text);
   const root = dirname(path);
   const folders = await scanDatasetFolders(root, splitFolders(manifest));
+  // A manifest over the limits was not parsed: its one problem is all there is to say.
+  if (exceedsManifestLimits(manifest)) return { ...manifest, path, root, folders, effectiveClasses: [] };
   const problems = [...manifest.problems, ...(await checkAgainstDataset(manifest, folders))];
   const tokenizer = typeof options.tokenizer === 'function' ? await options.tokenizer(manifest) : options.tokenizer;
   if (tokenizer) {
@@ -55,6 +52,36 @@ export async function readManifest(path: string, options: ReadManifestOptions = 
   }
   problems.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   return { ...manifest, problems, path, root, folders, effectiveClasses: effectiveClasses(manifest, folders) };
+}
+
+/**
+ * A gla.yaml's text from disk. One over MAX_MANIFEST_BYTES is refused from its size alone, without reading it.
+ */
+export async function readManifestText(path: string): Promise<string> {
+  const fail = (why: string) => new UserError(`cannot read ${path}: ${why}`);
+  // Non-blocking, so a FIFO in the manifest's place is refused below instead of hanging the open.
+  const handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)).catch((err: unknown) => {
+    throw fail(describeError(err));
+  });
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw fail('not a regular file');
+    if (info.size > MAX_MANIFEST_BYTES) throw new UserError(manifestSizeMessage(info.size, path));
+    // Read to the end, but never past the limit: the file may have grown since the stat.
+    const buffer = Buffer.allocUnsafe(MAX_MANIFEST_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > MAX_MANIFEST_BYTES) throw new UserError(manifestSizeMessage(length, path));
+    return buffer.toString('utf8', 0, length);
+  } catch (err) {
+    throw err instanceof UserError ? err : fail(describeError(err));
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
 }
 
 /** The split folder names gla.yaml gives, as plain strings. */

@@ -1,11 +1,12 @@
 // workspace/executeCommand gla.analyze and gla.classify: argument checks, progress, the job thread, and the results.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken, type Connection, type WorkDoneProgressReporter,
 } from 'vscode-languageserver';
 import { isDirectory, isFile } from '../clip/model-layout';
 import { parseManifest } from '../dataset/manifest';
+import { readManifestText } from '../dataset/read-manifest';
 import { newRunId } from '../engine/run-folder';
 import { CancelledError, UserError, describeError } from '../errors';
 import {
@@ -13,6 +14,7 @@ import {
   type RunFinishedParams, type StatusParams,
 } from '../protocol';
 import { runJobInThread } from './analysis-thread';
+import { errorDetail } from './internal-errors';
 import { startProgress } from './progress';
 import type { RunResult, RunResults } from './run-results';
 import { summarizeRun } from './run-summary';
@@ -40,7 +42,8 @@ export class AnalysisCommands {
       const args = analyzeArgs(rawArgs);
       const { datasetRoot, manifestPath } = await locateDataset(args.dataset);
       const settings = await this.deps.settings.get(args.dataset);
-      const manifest = manifestPath ? parseManifest(await readFile(manifestPath, 'utf8').catch(() => '')) : undefined;
+      // An unreadable or oversized gla.yaml reads as empty here; the engine refuses it with the reason.
+      const manifest = manifestPath ? parseManifest(await readManifestText(manifestPath).catch(() => '')) : undefined;
       const { connection, runs } = this.deps;
       // A run that starts later wins, whatever order they finish in.
       const stamp = runs.startRun();
@@ -126,7 +129,7 @@ export class AnalysisCommands {
       if (err instanceof ResponseError) throw err;
       if (err instanceof CancelledError) throw new ResponseError(LSPErrorCodes.RequestCancelled, `GLA: ${what} cancelled`);
       if (err instanceof UserError) throw new ResponseError(LSPErrorCodes.RequestFailed, err.message);
-      this.deps.connection.console.error(`gla: ${what} failed: ${err instanceof Error ? err.stack : String(err)}`);
+      this.deps.connection.console.error(`gla: ${what} failed: ${errorDetail(err)}`);
       throw new ResponseError(LSPErrorCodes.RequestFailed, `GLA: ${what} failed: ${describeError(err)}`);
     }
   }

@@ -17,6 +17,8 @@ const REMOVABLE = new Set(['missing-folder', 'duplicate-class']);
 
 /** Add-prompt and remove-class actions for the classes the request's range touches. */
 export function manifestCodeActions(params: CodeActionParams, text: string, manifest: Manifest): CodeAction[] {
+  // No classes (among them a manifest over the limits, left unparsed): nothing to act on, and no text to split.
+  if (!manifest.classes?.length) return [];
   const lines = text.split(/\r?\n/);
   const uri = params.textDocument.uri;
   const actions: CodeAction[] = [];

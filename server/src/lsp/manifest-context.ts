@@ -1,11 +1,11 @@
 // Everything the manifest features need about one gla.yaml: its checked contents, settings, tokenizer, latest run.
-import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { DEFAULT_TEMPLATES, expandTemplates } from '../clip/templates';
 import type { ClipTokenizer } from '../clip/tokenizer';
-import { readManifest, type ManifestFile } from '../dataset/read-manifest';
+import { exceedsManifestSize } from '../dataset/manifest-limits';
+import { readManifest, readManifestText, type ManifestFile } from '../dataset/read-manifest';
 import type { GlaSettings } from '../protocol';
 import { findLatestRun, type RunResult, type RunResults } from './run-results';
 import type { SettingsReader } from './settings';
@@ -42,13 +42,16 @@ export class ManifestContexts {
     private readonly workspace: WorkspaceFolders,
   ) {}
 
-  /** The open document's text, else the file's; undefined when neither exists (or the URI is not a file). */
+  /**
+   * The open document's text, else the file's; undefined when neither exists (or the URI is not a file), and when
+   * the text is over the size limit: such a manifest gets only its size diagnostic, and no feature reads it.
+   */
   async load(uri: string): Promise<ManifestContext | undefined> {
     const path = uriPath(uri);
     if (!path) return undefined;
     const doc = this.documents.get(uri);
-    const text = doc?.getText() ?? (await readFile(path, 'utf8').catch(() => undefined));
-    if (text === undefined) return undefined;
+    const text = doc?.getText() ?? (await readManifestText(path).catch(() => undefined));
+    if (text === undefined || exceedsManifestSize(text)) return undefined;
     const settings = await this.settings.get(uri);
     // Hover, completion and code actions after an edit reuse that edit's checks: a 1000-class manifest takes
     // ~0.1–0.3 s to parse and check on this thread.

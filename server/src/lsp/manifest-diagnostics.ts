@@ -63,7 +63,8 @@ export class ManifestDiagnostics {
       const context = await this.contexts.load(uri);
       if (this.latest.get(key) !== stamp) return;
       if (!context) {
-        // Not a file on disk (an untitled buffer): its text is all there is to check.
+        // Not a file on disk (an untitled buffer), or over the size limit: its text is all there is to check, and
+        // parseManifest answers an oversized one with its size alone.
         if (doc) diagnostics = parseManifest(doc.getText()).problems.map(problemDiagnostic);
       } else {
         if (doc) diagnostics = context.file.problems.map(problemDiagnostic);
