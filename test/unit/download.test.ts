@@ -421,7 +421,9 @@ test('HTTPS_PROXY: HTTPS is tunnelled with CONNECT, resumes and verifies like a 
       // A resume starts again from the hub URL: the CDN's signed URL may have expired.
       assert.deepEqual(proxy.tunnels, [hubHost, cdnHost, hubHost, cdnHost], 'hub and CDN, then both again to resume');
       assert.equal(proxy.forwarded.length, 0);
-      assert.equal(hub.gets().at(-1)!.range, 'bytes=100000-');
+      // The resume asks for what reached the disk: the cut's last bytes may die in the tunnel with the socket.
+      const resumedAt = Number(/^bytes=(\d+)-$/.exec(hub.gets().at(-1)!.range ?? '')?.[1]);
+      assert.ok(resumedAt > 0 && resumedAt <= 100_000, `resumed at ${resumedAt}`);
 
       // Without the CA the certificate is refused with a hint, not a stack trace.
       await assert.rejects(
