@@ -5,6 +5,7 @@ import { readCsvManifest } from './csv-manifest';
 import { byCodePoint, scanDatasetFolders } from './dataset-folders';
 import { describeFsError, walkFiles, type PathProblem } from './image-files';
 import { defaultPrompt, resolveManifestModel } from './manifest-checks';
+import { MAX_CLASSES } from './manifest-limits';
 import { firstManifestError, readManifest, type ManifestFile } from './read-manifest';
 import { seededRandom, shuffled, stratifiedSplit, type Split } from './splits';
 
@@ -94,6 +95,10 @@ export async function discoverDataset(input: string, options: DiscoverOptions = 
   if (manifest) checkManifestHolds(manifest, options);
   const root = manifest ? manifest.root : path;
   const folders = manifest?.folders ?? (await scanDatasetFolders(root));
+  // The same bound as gla.yaml's: beyond it the N×C work no longer fits a workstation.
+  if (folders.classFolders.length > MAX_CLASSES && !manifest?.classes) {
+    throw new UserError(`${input}: ${folders.classFolders.length.toLocaleString('en-US')} class folders; GLA handles at most ${MAX_CLASSES.toLocaleString('en-US')} classes`);
+  }
   const classes: DatasetClass[] = manifest ? manifest.effectiveClasses.map((c) => ({ name: c.folder, prompt: c.prompt })) : folders.classFolders.map((f) => ({ name: f, prompt: defaultPrompt(f) }));
   const base = {
     root,
@@ -214,6 +219,7 @@ async function fromCsv(file: string, seed: number, options: DiscoverOptions): Pr
   const root = dirname(file);
   const names = [...new Set(rows.map((r) => r.label))].sort(byCodePoint);
   if (names.length < 2) throw new UserError(`${file}: only ${names.length} class; classifying needs at least two`);
+  if (names.length > MAX_CLASSES) throw new UserError(`${file}: ${names.length.toLocaleString('en-US')} distinct labels; GLA handles at most ${MAX_CLASSES.toLocaleString('en-US')} classes`);
   const index = new Map(names.map((n, c) => [n, c]));
   const items: DatasetItem[] = rows.map((r) => {
     const path = isAbsolute(r.path) ? r.path : resolve(root, r.path);

@@ -1,6 +1,4 @@
 // One call for the engine and the CLI: a gla.yaml on disk, checked against its dataset folder.
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UserError, describeError } from '../errors';
 import type { ClipTokenizer } from '../clip/tokenizer';
@@ -8,6 +6,7 @@ import { scanDatasetFolders, type DatasetFolders } from './dataset-folders';
 import { parseManifest, type Manifest, type SplitName } from './manifest';
 import { checkAgainstDataset, checkPromptLengths, effectiveClasses } from './manifest-checks';
 import { MAX_MANIFEST_BYTES, exceedsManifestLimits, manifestSizeMessage } from './manifest-limits';
+import { openRegularFile, readBounded } from '../store/regular-file';
 
 export interface ManifestFile extends Manifest {
   /** The gla.yaml, absolute. */
@@ -59,24 +58,16 @@ export async function readManifest(path: string, options: ReadManifestOptions = 
  */
 export async function readManifestText(path: string): Promise<string> {
   const fail = (why: string) => new UserError(`cannot read ${path}: ${why}`);
-  // Non-blocking, so a FIFO in the manifest's place is refused below instead of hanging the open.
-  const handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)).catch((err: unknown) => {
+  const opened = await openRegularFile(path).catch((err: unknown) => {
     throw fail(describeError(err));
   });
+  const { handle, stats } = opened;
   try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw fail('not a regular file');
-    if (info.size > MAX_MANIFEST_BYTES) throw new UserError(manifestSizeMessage(info.size, path));
-    // Read to the end, but never past the limit: the file may have grown since the stat.
-    const buffer = Buffer.allocUnsafe(MAX_MANIFEST_BYTES + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > MAX_MANIFEST_BYTES) throw new UserError(manifestSizeMessage(length, path));
-    return buffer.toString('utf8', 0, length);
+    if (stats.size > MAX_MANIFEST_BYTES) throw new UserError(manifestSizeMessage(stats.size, path));
+    // Only the size it had when opened: a file that grows meanwhile is not read past the limit.
+    const chunks: Buffer[] = [];
+    await readBounded(handle, stats.size, (chunk) => chunks.push(Buffer.from(chunk)));
+    return Buffer.concat(chunks).toString('utf8');
   } catch (err) {
     throw err instanceof UserError ? err : fail(describeError(err));
   } finally {
