@@ -130,11 +130,13 @@ export function panelDataFromReport(inputs: RunInputs): PanelData {
     const c = obj(raw) ?? {};
     const name = str(c.name) ?? `class ${i + 1}`;
     if (str(c.name) === undefined) missing.count('no name (numbered instead)');
-    let prior = num(c.prior);
-    if (prior === null && num(c.logPrior) !== null) prior = Math.exp(num(c.logPrior)!);
+    // A class without labelled images has a placeholder q (priorEstimated: false): shown as n/a, never as a bias.
+    const estimated = c.priorEstimated !== false;
+    let prior = estimated ? num(c.prior) : null;
+    if (prior === null && estimated && num(c.logPrior) !== null) prior = Math.exp(num(c.logPrior)!);
     if (prior !== null && prior <= 0) prior = null;
-    if (prior === null) missing.count('no q (shown as n/a)');
-    const bias = num(c.bias) ?? (prior !== null ? Math.log(C * prior) : null);
+    if (prior === null && estimated) missing.count('no q (shown as n/a)');
+    const bias = estimated ? (num(c.bias) ?? (prior !== null ? Math.log(C * prior) : null)) : null;
     const group = GROUPS.includes(c.group as ClassGroup) ? (c.group as ClassGroup) : null;
     const s = obj(c.support);
     const support = s ? (Object.fromEntries(SPLITS.map((k) => [k, num(s[k]) ?? 0])) as Record<SplitName, number>) : null;
@@ -153,7 +155,7 @@ export function panelDataFromReport(inputs: RunInputs): PanelData {
       precision: labelFree ? null : perModel(c.precision),
       labelIssues: 0,
       misclassified: 0,
-      stronglyBiased: stronglyBiased(bias, recall),
+      stronglyBiased: estimated && stronglyBiased(bias, recall),
     };
   });
   fillGroups(classes);

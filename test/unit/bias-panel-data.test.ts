@@ -191,3 +191,14 @@ test('a suspected label error moves into the suggested class folder of the same 
   assert.equal(suggestedPath('train/a/x.png', 'a', '../b'), undefined, 'a class name cannot climb out');
   assert.equal(suggestedPath('train/a/x.png', 'a', 'a'), undefined);
 });
+
+test('a class whose q was not estimated shows q and bias as n/a, not as a bias', () => {
+  const report = fixtureReport();
+  report.classes[0].priorEstimated = false;
+  report.classes[0].bias = -5;
+  const d = data.panelDataFromReport({ report, predictionsCsv: '', imageSrc: src, canRevealClasses: true });
+  assert.equal(d.classes[0].prior, null);
+  assert.equal(d.classes[0].bias, null);
+  assert.equal(d.classes[0].stronglyBiased, false);
+  assert.equal(d.classes[1].bias, report.classes[1].bias);
+});

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatedFixtures } from '../helpers/paths';
 import type { ClassReport, Report } from '../../server/src/engine/report';
-import { BIAS_THRESHOLDS, isStronglyBiasedAgainst } from '../../server/src/lsp/bias-diagnostics';
+import { BIAS_THRESHOLDS, biasDiagnostics, isStronglyBiasedAgainst } from '../../server/src/lsp/bias-diagnostics';
+import { parseManifest } from '../../server/src/dataset/manifest';
 import { RunResults, type RunResult } from '../../server/src/lsp/run-results';
 import { summarizeRun } from '../../server/src/lsp/run-summary';
 
@@ -61,4 +62,16 @@ test('the summary of the fixture run', () => {
     leastFavoured: ['blue_square', 'grüne Dreiecke', 'n04254680'],
     reportPath: join('/runs/x', 'report.json'),
   });
+});
+
+test('a class whose q was not estimated is never called biased, and its finding says why', () => {
+  const report = fixtureReport();
+  const c: ClassReport = { ...report.classes[0], bias: -4, logPrior: -6, prior: Math.exp(-6), priorEstimated: false, recall: { zeroShot: null, debiased: null, finetuned: null, gla: null } };
+  assert.equal(isStronglyBiasedAgainst({ ...c, priorEstimated: undefined }), true, 'the same numbers, estimated, are a strong bias');
+  assert.equal(isStronglyBiasedAgainst(c), false);
+  const manifest = parseManifest(`classes:\n  - folder: ${c.name}\n`);
+  const [finding] = biasDiagnostics({ ...report, classes: [c] }, manifest);
+  assert.equal(finding.code, 'class-bias');
+  assert.match(String(finding.message), /q not estimated: no labelled images/);
+  assert.doesNotMatch(String(finding.message), /nats|biased against/);
 });

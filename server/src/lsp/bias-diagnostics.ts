@@ -12,7 +12,11 @@ export const BIAS_THRESHOLDS = { bias: -1, recallGap: 0.2 } as const;
 
 export const BIAS_SOURCE = 'gla';
 
+/** What a class's q says when it was not estimated: it had no labelled image, so its value is a placeholder. */
+export const UNESTIMATED_PRIOR = 'q not estimated: no labelled images (a placeholder at the other classes\' geometric mean)';
+
 export function isStronglyBiasedAgainst(c: ClassReport): boolean {
+  if (c.priorEstimated === false) return false;
   if (c.bias <= BIAS_THRESHOLDS.bias) return true;
   const zs = c.recall.zeroShot;
   const gla = c.recall.gla;
@@ -69,7 +73,7 @@ export function biasDiagnostics(report: Report, manifest: Manifest): Diagnostic[
 }
 
 function describeClass(c: ClassReport, classes: number): string {
-  const parts = [`q = ${c.prior.toPrecision(3)} (uniform ${(1 / classes).toPrecision(3)}), log(C·q) = ${signed(c.bias)} nats`];
+  const parts = [c.priorEstimated === false ? UNESTIMATED_PRIOR : `q = ${c.prior.toPrecision(3)} (uniform ${(1 / classes).toPrecision(3)}), log(C·q) = ${signed(c.bias)} nats`];
   const r = c.recall;
   if (r.zeroShot !== null || r.gla !== null) {
     parts.push(`recall zero-shot ${fixed(r.zeroShot)}, debiased ${fixed(r.debiased)}, fine-tuned ${fixed(r.finetuned)}, GLA ${fixed(r.gla)}`);

@@ -5,7 +5,7 @@ import { findModel } from '../clip/registry';
 import { MODEL_KINDS, type ClassReport, type ModelKind } from '../engine/report';
 import type { ManifestClass } from '../dataset/manifest';
 import { defaultPrompt, promptTokenCounts } from '../dataset/manifest-checks';
-import { fixed, isStronglyBiasedAgainst, signed } from './bias-diagnostics';
+import { UNESTIMATED_PRIOR, fixed, isStronglyBiasedAgainst, signed } from './bias-diagnostics';
 import type { ManifestContext } from './manifest-context';
 import { rangeContains } from './positions';
 
@@ -48,7 +48,7 @@ function classHover(context: ManifestContext, entry: ManifestClass): string {
 function runLines(c: ClassReport, classes: number): string[] {
   const verdict = isStronglyBiasedAgainst(c) ? ' — CLIP is strongly biased against this class' : '';
   return [
-    `q = ${c.prior.toPrecision(3)} (uniform ${(1 / classes).toPrecision(3)}) · bias log(C·q) = ${signed(c.bias)} nats · ${c.group}${verdict}`,
+    c.priorEstimated === false ? UNESTIMATED_PRIOR : `q = ${c.prior.toPrecision(3)} (uniform ${(1 / classes).toPrecision(3)}) · bias log(C·q) = ${signed(c.bias)} nats · ${c.group}${verdict}`,
     '',
     `| | ${MODEL_KINDS.map((k) => MODEL_NAMES[k]).join(' | ')} |`,
     `|---|${MODEL_KINDS.map(() => '---:').join('|')}|`,
