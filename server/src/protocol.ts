@@ -19,6 +19,8 @@ export interface AnalyzeArgs {
   model?: string;
   /** Run folder URI; defaults to <workspace>/.gla/runs/<id>/. */
   out?: string;
+  /** Classify unlabelled images into gla.yaml's classes (DESIGN step 7): missing class folders are then expected. */
+  labelFree?: boolean;
 }
 
 export interface RunSummary {

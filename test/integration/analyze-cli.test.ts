@@ -103,7 +103,7 @@ test('label-free: classes from gla.yaml, no class folders, a prediction for ever
   // Asked for, never inferred: without --label-free the missing class folders are gla.yaml's errors.
   const refused = gla({ GLA_CACHE_DIR: cache }, work, 'analyze', join(datasets, 'label-free'), '--model', model, '--out', join(work, 'run'));
   assert.equal(refused.status, 2);
-  assert.match(refused.stderr, /none of the 4 class folders gla\.yaml lists exist.*pass --label-free/);
+  assert.match(refused.stderr, /none of the 4 class folders gla\.yaml lists exist.*run label-free \(--label-free\)/);
   const r = gla({ GLA_CACHE_DIR: cache }, work, 'analyze', join(datasets, 'label-free'), '--model', model, '--label-free', '--out', join(work, 'run'), '--json');
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout);

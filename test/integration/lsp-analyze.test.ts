@@ -196,3 +196,14 @@ test('gla.classify applies a finished run to a folder of new images', async (t) 
   const rows = readFileSync(result.predictionsPath, 'utf8').trim().split('\n');
   assert.equal(rows.length, 3, 'a header and one row per image');
 });
+
+test('gla.analyze: classes that match no folder are an error, unless the client asks for a label-free run', async (t) => {
+  const { ws, client } = await start(t);
+  writeFileSync(join(ws.flat, 'gla.yaml'), `model: ${JSON.stringify(modelFixture('tiny-clip'))}\nclasses: [zebra, lion]\n`);
+  await assert.rejects(client.executeCommand('gla.analyze', [{ dataset: uriOf(ws.flat) }]), /none of the 2 class folders gla\.yaml lists exist.*run label-free/);
+  await assert.rejects(client.executeCommand('gla.analyze', [{ dataset: uriOf(ws.flat), labelFree: 'yes' }]), (err: Error & { code?: number }) => err.code === -32602);
+  const result = (await client.executeCommand('gla.analyze', [{ dataset: uriOf(ws.flat), labelFree: true }])) as AnalyzeResult;
+  assert.equal(result.summary.labelFree, true);
+  assert.equal(result.summary.classes, 2);
+  assert.ok(result.summary.images > 0);
+});

@@ -9,10 +9,13 @@ import { describeRun } from '../run-summary-text';
 
 export async function analyzeDataset(ctx: GlaContext, target?: unknown): Promise<AnalyzeResult | undefined> {
   const dataset = await pickDataset(asUri(target), 'Analyze');
-  if (!dataset) return undefined;
+  return dataset ? analyze(ctx, dataset, {}) : undefined;
+}
+
+async function analyze(ctx: GlaContext, dataset: vscode.Uri, options: { labelFree?: boolean }): Promise<AnalyzeResult | undefined> {
   const name = basename(dataset.fsPath) === 'gla.yaml' ? basename(dirname(dataset.fsPath)) : basename(dataset.fsPath);
   const client = await ctx.worker.ready();
-  const args: AnalyzeArgs = { dataset: dataset.toString() };
+  const args: AnalyzeArgs = { dataset: dataset.toString(), ...(options.labelFree ? { labelFree: true } : {}) };
   ctx.output.info(`analyze ${dataset.fsPath}`);
   let result: AnalyzeResult;
   try {
@@ -27,11 +30,14 @@ export async function analyzeDataset(ctx: GlaContext, target?: unknown): Promise
     ctx.output.error(`analyze ${dataset.fsPath}: ${message}`);
     // In Restricted Mode the worker refuses every run: trust is the only remedy. Otherwise a failure that names the
     // model (missing, broken, not downloadable) gets a way to pick another.
+    // gla.yaml's classes over a folder without them: the user may have meant a label-free run, which they choose.
+    const labelFreeOffer = /run label-free/.test(message) ? ['Run Label-Free'] : [];
     const actions = vscode.workspace.isTrusted
-      ? [...(/\bmodel\b/i.test(message) ? ['Select Model…'] : []), 'Show Log']
+      ? [...labelFreeOffer, ...(/\bmodel\b/i.test(message) ? ['Select Model…'] : []), 'Show Log']
       : ['Manage Workspace Trust', 'Show Log'];
     void vscode.window.showErrorMessage(`GLA: ${message}`, ...actions).then((choice) => {
-      if (choice === 'Select Model…') void vscode.commands.executeCommand('gla.selectModel');
+      if (choice === 'Run Label-Free') void analyze(ctx, dataset, { labelFree: true });
+      else if (choice === 'Select Model…') void vscode.commands.executeCommand('gla.selectModel');
       else if (choice === 'Manage Workspace Trust') void vscode.commands.executeCommand('workbench.trust.manage');
       else offerLog(ctx, choice);
     });

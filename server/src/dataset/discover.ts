@@ -203,7 +203,7 @@ function checkManifestHolds(manifest: ManifestFile, options: DiscoverOptions): v
     throw new UserError(
       `${manifest.path}: none of the ${listed.length} class folders gla.yaml lists exist in ${manifest.root}` +
         (have.length ? ` (its folders: ${sample}; names must match exactly, case included)` : '') +
-        `; fix the names, or pass --label-free to classify unlabelled images into these classes`,
+        `; fix the names, or run label-free (--label-free) to classify unlabelled images into these classes`,
     );
   }
   throw new UserError(`gla.yaml has ${errors.length === 1 ? 'an error' : `${errors.length} errors`}; fix ${errors.length === 1 ? 'it' : 'them'} first: ${firstManifestError({ ...manifest, problems: errors })}`);

@@ -57,6 +57,7 @@ export class AnalysisCommands {
               // Precedence: the command's model, then gla.yaml's (the engine reads it), then the gla.model setting.
               model: args.model ?? (manifest?.model ? undefined : settings.model),
               out: args.out ? pathOf(args.out, 'out') : undefined,
+              labelFree: args.labelFree,
               workspaceRoot: this.deps.workspace.rootFor(datasetRoot),
               cacheDir: this.deps.settings.cacheDir(settings),
               executionProvider: settings.executionProvider,
@@ -140,7 +141,8 @@ function analyzeArgs(raw: unknown): AnalyzeArgs {
   if (!a || typeof a.dataset !== 'string') throw invalid('gla.analyze expects [{dataset: <uri of a folder or gla.yaml>}]');
   if (a.model !== undefined && typeof a.model !== 'string') throw invalid('gla.analyze: model must be a string');
   if (a.out !== undefined && typeof a.out !== 'string') throw invalid('gla.analyze: out must be a URI');
-  return { dataset: a.dataset, model: a.model, out: a.out };
+  if (a.labelFree !== undefined && typeof a.labelFree !== 'boolean') throw invalid('gla.analyze: labelFree must be true or false');
+  return { dataset: a.dataset, model: a.model, out: a.out, labelFree: a.labelFree };
 }
 
 function classifyArgs(raw: unknown): ClassifyArgs {

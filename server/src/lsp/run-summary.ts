@@ -8,11 +8,10 @@ const FAVOURED_SHOWN = 3;
 export function summarizeRun(runDir: string, report: Report): RunSummary {
   const byPrior = [...report.classes].sort((a, b) => b.prior - a.prior);
   const top1 = Object.fromEntries(MODEL_KINDS.map((k) => [k, report.metrics?.[k]?.top1 ?? null])) as Record<ModelKind, number | null>;
-  const splits = report.dataset.splits ?? { train: 0, val: 0, test: 0 };
   return {
     runId: report.runId,
     classes: report.classes.length,
-    images: (splits.train ?? 0) + (splits.val ?? 0) + (splits.test ?? 0),
+    images: imagesFound(report),
     failed: report.failed.length,
     labelIssues: report.labelIssues.length,
     labelFree: report.labelFree,
@@ -21,4 +20,11 @@ export function summarizeRun(runDir: string, report: Report): RunSummary {
     leastFavoured: byPrior.slice(-FAVOURED_SHOWN).reverse().map((c) => c.name),
     reportPath: join(runDir, 'report.json'),
   };
+}
+
+/** Images the run found: its splits' sizes, or for a label-free run (no splits) those embedded plus those skipped. */
+function imagesFound(report: Report): number {
+  const splits = report.dataset.splits ?? { train: 0, val: 0, test: 0 };
+  const inSplits = (splits.train ?? 0) + (splits.val ?? 0) + (splits.test ?? 0);
+  return report.labelFree ? (report.embeddings?.cached ?? 0) + (report.embeddings?.computed ?? 0) + report.failed.length : inSplits;
 }
