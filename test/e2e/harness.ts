@@ -12,8 +12,8 @@ import { generatedFixtures, repoRoot } from '../helpers/paths';
 
 export const codeServerEntry = join(repoRoot, '.e2e', 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 export const chromiumPath = '/usr/bin/chromium';
-/** Committed: the README embeds some of these. Every e2e run rewrites them. */
-export const screenshotsDir = join(repoRoot, 'test', 'e2e', 'screenshots');
+/** Where each e2e run writes its screenshots (git-ignored); `npm run screenshots` copies them over the committed ones. */
+export const screenshotsDir = join(repoRoot, 'test', 'e2e', 'screenshots-latest');
 export const STATUS_ITEM_SELECTOR = '[id="gla-studio.gla-studio.gla.status"]';
 
 export type Theme = 'light' | 'dark';

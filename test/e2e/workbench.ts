@@ -248,7 +248,7 @@ export class Workbench {
   }
 }
 
-/** Where a failing step leaves its screenshot (git-ignored, unlike screenshotsDir). */
+/** Where a failing step leaves its screenshot (git-ignored, like screenshotsDir). */
 export const failuresDir = join(repoRoot, 'out', 'test', 'e2e', 'failures');
 
 /** Runs a test step; when it fails, saves what the browser showed into out/test/e2e/failures/ before rethrowing. */

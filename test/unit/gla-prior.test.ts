@@ -92,9 +92,30 @@ test('logits of ±1e4 give the optimum without NaN', () => {
   assert.ok(Math.abs(est.logPrior[4] - est.logPrior[3] - expected.theta4MinusTheta3) < 1e-6);
 });
 
-test('one class: q = [1]; N < C works with shrinkage', () => {
+test('one class: q = [1]', () => {
   const one = estimatePrior({ data: new Float32Array([1, 2, 3]), rows: 3, cols: 1 }, new Int32Array(3));
   assert.deepEqual(Array.from(one.prior), [1]);
+});
+
+test('N < C works with shrinkage: 5 samples, 20 classes, the shrunk problem\'s gradient is 0 at the estimate', () => {
+  const n = 5, c = 20, shrink = 0.2, temperature = 0.7;
+  let seed = 12345; // Park–Miller (exact in doubles), so the logits are the same on every run
+  const uniform = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const z: Matrix = { data: Float64Array.from({ length: n * c }, () => 6 * uniform() - 3), rows: n, cols: c };
+  const labels = new Int32Array([0, 0, 3, 7, 12]);
+  assert.throws(() => estimatePrior(z, labels, { temperature }), (err: unknown) => err instanceof UserError && /no labelled samples/.test(err.message));
+  const est = estimatePrior(z, labels, { temperature, shrink });
+  assert.ok(est.converged && est.logPrior.every(Number.isFinite), 'a finite optimum');
+  // ∂F/∂θ_j = n_j/N − (1/N) Σ_i p_ij + κ(θ_j − mean θ) (prior-shift.ts), recomputed here; F is convex, so 0 means optimal.
+  const counts = classCounts(labels, c);
+  const sums = debiasedColumnSums(z, labels, est.logPrior, temperature);
+  const mean = est.logPrior.reduce((a, b) => a + b, 0) / c;
+  const gradient = Array.from(est.logPrior, (theta, j) => counts[j] / n - sums[j] / n + shrink * (theta - mean));
+  assert.ok(Math.max(...gradient.map(Math.abs)) < 1e-9, `shrunk gradient ${Math.max(...gradient.map(Math.abs))}`);
+  // An unlabelled class has p_l = 0, so only the shrinkage places it: at the mean log q, i.e. the geometric mean of q.
+  for (let j = 0; j < c; j++) if (counts[j] === 0) assert.ok(Math.abs(est.logPrior[j] - mean) < 1e-9, `class ${j}: ${est.logPrior[j]} vs ${mean}`);
+  // The shrinkage is active: the unshrunk condition Σ_i p_ic = n_c does not hold for the labelled classes.
+  assert.ok(maxAbsDiff(sums, counts) > 1e-3, `Σ_i p_ic − n_c: ${maxAbsDiff(sums, counts)}`);
 });
 
 test('NaN, Inf, out-of-range labels and length mismatches are rejected with a clear error', () => {

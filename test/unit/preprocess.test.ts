@@ -72,7 +72,6 @@ function exactResize(image: ImageEntry, ref: RefEntry, resample: number): boolea
 }
 
 const configs = new Map<string, PreprocessorConfig>();
-const cosineByFormat = new Map<string, number[]>();
 
 test('configs load from the generated folders', async () => {
   for (const [name, c] of Object.entries(manifest.configs)) {
@@ -101,11 +100,6 @@ for (const image of manifest.images) {
         // libvips' resize or a lossy decoder: on average within one 8-bit level of the reference.
         assert.ok(meanAbs <= 0.01, `mean |diff| ${meanAbs} > 0.01 for ${where}`);
       }
-      if (configName === 'default') {
-        const list = cosineByFormat.get(image.format) ?? [];
-        list.push(cosine);
-        cosineByFormat.set(image.format, list);
-      }
       if (ref.beforeEncoding) {
         // The lossy AVIF's reference comes from libheif's pixels; the image before encoding must still be close.
         const source = compare(actual, readTensor(ref.beforeEncoding));
@@ -115,11 +109,20 @@ for (const image of manifest.images) {
   });
 }
 
-test('cosine range per format (default config)', (t) => {
+test('cosine range per format (default config)', async (t) => {
+  // Computed here rather than collected from the tests above, so this test also runs alone.
+  const config = await loadPreprocessorConfig(join(dir, manifest.configs.default.dir));
+  const cosineByFormat = new Map<string, number[]>();
+  for (const image of manifest.images) {
+    const ref = image.refs.default;
+    if (!ref) continue;
+    const { cosine } = compare(await preprocessImage(join(dir, image.file), config), readTensor(ref.file));
+    cosineByFormat.set(image.format, [...(cosineByFormat.get(image.format) ?? []), cosine]);
+  }
   assert.ok(cosineByFormat.size >= 7, `formats seen: ${[...cosineByFormat.keys()].join(', ')}`);
   for (const [format, list] of [...cosineByFormat].sort()) {
     t.diagnostic(`${format}: ${list.length} files, cosine ${Math.min(...list).toFixed(6)} … ${Math.max(...list).toFixed(6)}`);
-    assert.ok(Math.min(...list) >= 0.998);
+    assert.ok(Math.min(...list) >= 0.998, `${format}: cosine ${Math.min(...list)} < 0.998`);
   }
 });
 

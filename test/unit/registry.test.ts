@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MODEL_VARIANTS, fileUrl, filesFor, findModel, hubEndpoint, isModelVariant, listModels,
+  MODEL_VARIANTS, fileUrl, filesFor, findModel, hubEndpoint, isModelVariant, listModels, type RegistryFile,
 } from '../../server/src/clip/registry';
 import { bypassesProxy, proxyFor } from '../../server/src/clip/proxy';
 
@@ -48,15 +48,32 @@ test('URLs follow <endpoint>/<repo>/resolve/main/<file>, with HF_ENDPOINT for mi
   assert.equal(hubEndpoint({ HF_ENDPOINT: '  ' }), 'https://huggingface.co');
 });
 
-test('registry sizes and hashes, where given, are well-formed', () => {
+/** What is wrong with a registry file's path, pinned size or pinned sha256 (none pinned means the hub's are checked). */
+function fileProblems(f: RegistryFile): string[] {
+  const problems: string[] = [];
+  if (!/^[\w.-]+(\/[\w.-]+)*$/.test(f.path) || f.path.split('/').includes('..')) problems.push(`path ${f.path}`);
+  if (f.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(f.sha256)) problems.push(`sha256 ${f.sha256}`);
+  if (f.size !== undefined && !(Number.isInteger(f.size) && f.size > 0)) problems.push(`size ${f.size}`);
+  return problems;
+}
+
+test('every registry file has a relative hub path, and a pinned size or sha256 is well-formed', () => {
+  // The checker itself must catch bad values, since today no entry pins a size or hash.
+  assert.deepEqual(fileProblems({ path: '../x', size: 0, sha256: 'ABC' }), ['path ../x', 'sha256 ABC', 'size 0']);
+  assert.deepEqual(fileProblems({ path: 'onnx/a.onnx', size: 12, sha256: 'a'.repeat(64) }), []);
+  let checked = 0;
   for (const m of listModels()) {
     for (const v of MODEL_VARIANTS) {
-      for (const f of filesFor(m, v)) {
-        if (f.sha256 !== undefined) assert.match(f.sha256, /^[0-9a-f]{64}$/, `${m.id} ${f.path}`);
-        if (f.size !== undefined) assert.ok(Number.isInteger(f.size) && f.size > 0, `${m.id} ${f.path}`);
+      const files = filesFor(m, v);
+      assert.equal(new Set(files.map((f) => f.path)).size, files.length, `${m.id} ${v}: paths are distinct`);
+      for (const f of files) {
+        assert.deepEqual(fileProblems(f), [], `${m.id} ${v} ${f.path}`);
+        checked++;
       }
     }
   }
+  // 3 models × 3 variants × (5 shared files + 2 towers): the loop above ran over every file.
+  assert.equal(checked, 3 * 3 * 7);
 });
 
 test('proxyFor picks the scheme variable, lower case first, then ALL_PROXY', () => {
