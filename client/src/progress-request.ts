@@ -9,6 +9,7 @@ import {
   WorkDoneProgress,
   type LanguageClient,
 } from 'vscode-languageclient/node';
+import type { CommandType } from '../../server/src/protocol';
 
 /** $/progress values (written out: tsc's node10 resolution cannot see vscode-languageserver-protocol's types). */
 interface WorkDoneValue {
@@ -23,7 +24,8 @@ export class RunCancelledError extends Error {
   }
 }
 
-export async function executeWithProgress<T>(client: LanguageClient, title: string, command: string, args: unknown[]): Promise<T> {
+/** Runs one of the server's commands with [args]; the descriptor fixes the args' and the result's types. */
+export async function executeWithProgress<A, R>(client: LanguageClient, title: string, command: CommandType<A, R>, args: NoInfer<A>): Promise<R> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title, cancellable: true },
     async (progress, token) => {
@@ -39,7 +41,8 @@ export async function executeWithProgress<T>(client: LanguageClient, title: stri
       });
       const onCancel = token.onCancellationRequested(() => progress.report({ message: 'Cancelling…' }));
       try {
-        return await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args, workDoneToken }, token);
+        // The server answers the descriptor's result type (server/src/lsp/custom-messages.ts holds it to that).
+        return (await client.sendRequest(ExecuteCommandRequest.type, { command: command.command, arguments: [args], workDoneToken }, token)) as R;
       } catch (err) {
         if (token.isCancellationRequested || isCancellation(err)) throw new RunCancelledError();
         throw err;

@@ -8,6 +8,7 @@ import {
   type RunFinishedParams,
   type StatusParams,
 } from '../../server/src/protocol';
+import { onServerNotification } from './custom-messages';
 import type { CrashReport } from './worker-crash-handler';
 
 export type WorkerState = 'starting' | 'running' | 'stopped';
@@ -81,8 +82,8 @@ export class GlaWorker implements vscode.Disposable {
       },
       onStartFailed: (message) => (startError = message),
     });
-    client.onNotification(StatusNotification, (params: StatusParams) => this.statusReceived.fire(params));
-    client.onNotification(RunFinishedNotification, (params: RunFinishedParams) => this.runFinished.fire(params));
+    onServerNotification(client, StatusNotification, (params) => this.statusReceived.fire(params));
+    onServerNotification(client, RunFinishedNotification, (params) => this.runFinished.fire(params));
     client.onDidChangeState((e: { newState: number }) => {
       this.setState(e.newState === State.Running ? 'running' : e.newState === State.Starting ? 'starting' : 'stopped');
     });

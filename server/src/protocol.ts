@@ -1,16 +1,45 @@
 /**
  * Every custom message between the extension (client/) and the worker (server/). Plain data only: both sides
- * import this file, and nothing here may import vscode or vscode-languageserver.
+ * import this file, and nothing here may import vscode or vscode-languageserver. Each message is one descriptor
+ * (method, direction, params or args and result); client/src/custom-messages.ts and server/src/lsp/custom-messages.ts
+ * send and handle them by descriptor, so a send site cannot pass the wrong params.
  */
+import type { ClassifyResult } from './engine/classify';
 import type { PerModel, Report } from './engine/report';
 
-/** workspace/executeCommand ids the server registers. */
-export const ServerCommands = {
-  /** Arguments: [AnalyzeArgs]. Reports cancellable work-done progress; returns AnalyzeResult. */
-  analyze: 'gla.analyze',
-  /** Arguments: [ClassifyArgs]. Returns ClassifyResult. */
-  classify: 'gla.classify',
-} as const;
+/** Which side sends a message. */
+export type Direction = 'server→client' | 'client→server';
+
+/** A custom notification and the params it carries. */
+export interface NotificationType<P, D extends Direction = Direction> {
+  readonly kind: 'notification';
+  readonly method: string;
+  readonly direction: D;
+  /** Type only, never set: ties the params type to the method. */
+  readonly _params?: P;
+}
+
+/** A workspace/executeCommand command the server registers: called with [args], it answers result. */
+export interface CommandType<A, R> {
+  readonly kind: 'command';
+  readonly command: string;
+  readonly direction: 'client→server';
+  /** Type only, never set. */
+  readonly _args?: A;
+  /** Type only, never set. */
+  readonly _result?: R;
+}
+
+// Overloads, so that `notification<P>(method, direction)` keeps the direction as a literal type.
+function notification<P>(method: string, direction: 'server→client'): NotificationType<P, 'server→client'>;
+function notification<P>(method: string, direction: 'client→server'): NotificationType<P, 'client→server'>;
+function notification<P>(method: string, direction: Direction): NotificationType<P> {
+  return { kind: 'notification', method, direction };
+}
+
+function command<A, R>(id: string): CommandType<A, R> {
+  return { kind: 'command', command: id, direction: 'client→server' };
+}
 
 export interface AnalyzeArgs {
   /** URI of a dataset folder or of its gla.yaml. */
@@ -42,6 +71,9 @@ export interface AnalyzeResult {
   summary: RunSummary;
 }
 
+/** Sent from the client to the server: analyze a dataset. Reports cancellable work-done progress. */
+export const AnalyzeCommand = command<AnalyzeArgs, AnalyzeResult>('gla.analyze');
+
 export interface ClassifyArgs {
   /** URI of a folder of images to classify. */
   folder: string;
@@ -51,28 +83,27 @@ export interface ClassifyArgs {
   out?: string;
 }
 
-export interface ClassifyResult {
-  predictionsPath: string;
-  images: number;
-  failed: number;
-}
+/** Sent from the client to the server: classify a folder of new images with a finished run's models. */
+export const ClassifyCommand = command<ClassifyArgs, ClassifyResult>('gla.classify');
 
-/** Sent from the server to the client when a run finishes: the status bar and the bias panel refresh from it. */
-export const RunFinishedNotification = 'gla/runFinished' as const;
 export interface RunFinishedParams {
   runDir: string;
   reportPath: string;
   summary: RunSummary;
 }
 
-/** Sent from the server to the client when the model or execution provider in use changes, or a provider fell back. */
-export const StatusNotification = 'gla/status' as const;
+/** Sent from the server to the client when a run finishes: the status bar and the bias panel refresh from it. */
+export const RunFinishedNotification = notification<RunFinishedParams>('gla/runFinished', 'server→client');
+
 export interface StatusParams {
   model?: string;
   executionProvider?: string;
   /** One-time notice, e.g. "CUDA unavailable (…); using CPU". */
   notice?: string;
 }
+
+/** Sent from the server to the client when the model or execution provider in use changes, or a provider fell back. */
+export const StatusNotification = notification<StatusParams>('gla/status', 'server→client');
 
 /** Passed by the client in initializationOptions. */
 export interface InitializationOptions {
@@ -91,4 +122,4 @@ export interface GlaSettings {
   templates: string[];
 }
 
-export type { Report };
+export type { ClassifyResult, Report };

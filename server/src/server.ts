@@ -8,6 +8,7 @@ import { AnalysisCommands } from './lsp/analysis-commands';
 import { isJobThread, runJobFromThisThread } from './lsp/analysis-thread';
 import { labelIssueCodeActions, manifestCodeActions } from './lsp/code-actions';
 import { manifestCompletions } from './lsp/completion';
+import { executeCommand } from './lsp/custom-messages';
 import { manifestHover } from './lsp/hover';
 import { InitializationGate } from './lsp/initialization-gate';
 import { answerInOneLine, errorDetail } from './lsp/internal-errors';
@@ -20,7 +21,7 @@ import { TokenizerCache } from './lsp/tokenizers';
 import { fileUri, isManifestDocument, uriPath } from './lsp/uris';
 import { WorkspaceFolders } from './lsp/workspace-folders';
 import { parseManifest } from './dataset/manifest';
-import { ServerCommands, type InitializationOptions } from './protocol';
+import type { InitializationOptions } from './protocol';
 
 // Edits to files on disk (class folders appearing, images moving) re-check open manifests after this quiet period.
 const WATCH_DEBOUNCE_MS = 300;
@@ -39,6 +40,7 @@ function startLanguageServer(): void {
   let labelIssues!: LabelIssuePublisher;
   let commands!: AnalysisCommands;
   let canRenameFiles = false;
+  let versionedEdits = false;
   let dynamicConfiguration = false;
   let dynamicWatch = false;
   let workspaceFolderEvents = false;
@@ -65,6 +67,7 @@ function startLanguageServer(): void {
       showRun: (run) => manifests.showRun(run),
     });
     canRenameFiles = caps.workspace?.workspaceEdit?.resourceOperations?.includes('rename') === true;
+    versionedEdits = caps.workspace?.workspaceEdit?.documentChanges === true;
     dynamicConfiguration = caps.workspace?.didChangeConfiguration?.dynamicRegistration === true;
     dynamicWatch = caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     workspaceFolderEvents = caps.workspace?.workspaceFolders === true;
@@ -75,7 +78,7 @@ function startLanguageServer(): void {
         hoverProvider: true,
         completionProvider: { triggerCharacters: [' ', '{'] },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
-        executeCommandProvider: { commands: [ServerCommands.analyze, ServerCommands.classify] },
+        executeCommandProvider: { commands: commands.routes.map((r) => r.command) },
         workspace: {
           workspaceFolders: { supported: true, changeNotifications: true },
           fileOperations: { didRename: { filters: [{ scheme: 'file', pattern: { glob: '**/*', matches: 'file' } }] } },
@@ -140,21 +143,11 @@ function startLanguageServer(): void {
 
   connection.onCodeAction(answerInOneLine('code actions', logError, async (params) => {
     const doc = documents.get(params.textDocument.uri);
-    if (doc && isManifest(doc.uri)) return manifestCodeActions(params, doc.getText(), parseManifest(doc.getText()));
+    if (doc && isManifest(doc.uri)) return manifestCodeActions(params, doc, parseManifest(doc.getText()), versionedEdits);
     return labelIssueCodeActions(params, canRenameFiles);
   }));
 
-  connection.onExecuteCommand(answerInOneLine('command', logError, async (params, token, workDone) => {
-    const args = params.arguments?.[0];
-    switch (params.command) {
-      case ServerCommands.analyze:
-        return commands.analyze(args, token, workDone);
-      case ServerCommands.classify:
-        return commands.classify(args, token, workDone);
-      default:
-        throw new ResponseError(ErrorCodes.InvalidParams, `GLA: unknown command ${String(params.command)}`);
-    }
-  }));
+  connection.onExecuteCommand(answerInOneLine('command', logError, (params, token, workDone) => executeCommand(commands.routes, params, token, workDone)));
 
   // A bug in one handler is reported to the client's log; the server keeps serving.
   process.on('uncaughtException', (err) => logError(`gla: unexpected error: ${errorDetail(err)}`));

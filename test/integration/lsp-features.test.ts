@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CodeAction, Diagnostic, MarkupContent, TextEdit } from 'vscode-languageserver-protocol';
+import type { CodeAction, Diagnostic, MarkupContent, TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol';
 import { LspTestClient, uriOf } from '../helpers/lsp-client';
 import { SHAPES_MANIFEST, expectedRun, makeWorkspace, placeRun, serverInWorkspace, type TestWorkspace } from '../helpers/lsp-workspace';
 
@@ -32,8 +32,10 @@ function applyEdits(text: string, edits: TextEdit[]): string {
   return text;
 }
 
+/** The action's edits to uri: a versioned TextDocumentEdit, since the test client supports documentChanges. */
 function editsOf(action: CodeAction, uri: string): TextEdit[] {
-  return action.edit?.changes?.[uri] ?? [];
+  const edit = action.edit?.documentChanges?.find((c): c is TextDocumentEdit => 'textDocument' in c && c.textDocument.uri === uri);
+  return (edit?.edits ?? []) as TextEdit[];
 }
 
 test('after a run, one finding per class on its line: Warnings where CLIP is strongly biased against it', async (t) => {

@@ -1,7 +1,7 @@
 // GLA: Analyze Dataset… — gla.analyze in the worker, with progress and Cancel, then a summary with next steps.
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { ServerCommands, type AnalyzeArgs, type AnalyzeResult } from '../../../server/src/protocol';
+import { AnalyzeCommand, type AnalyzeArgs, type AnalyzeResult } from '../../../server/src/protocol';
 import { pickDataset } from '../dataset-picker';
 import { asUri, offerLog, type GlaContext } from '../gla-context';
 import { RunCancelledError, executeWithProgress, failureMessage } from '../progress-request';
@@ -19,7 +19,7 @@ async function analyze(ctx: GlaContext, dataset: vscode.Uri, options: { labelFre
   ctx.output.info(`analyze ${dataset.fsPath}`);
   let result: AnalyzeResult;
   try {
-    result = await executeWithProgress<AnalyzeResult>(client, `GLA: analyzing ${name}`, ServerCommands.analyze, [args]);
+    result = await executeWithProgress(client, `GLA: analyzing ${name}`, AnalyzeCommand, args);
   } catch (err) {
     if (err instanceof RunCancelledError) {
       ctx.output.info(`analyze ${dataset.fsPath}: cancelled`);

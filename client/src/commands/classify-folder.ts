@@ -1,7 +1,7 @@
 // GLA: Classify Folder… — labels a folder of new images with the last run's debiased (GLA) model.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { ServerCommands, type ClassifyArgs, type ClassifyResult } from '../../../server/src/protocol';
+import { ClassifyCommand, type ClassifyArgs, type ClassifyResult } from '../../../server/src/protocol';
 import { pickFolder } from '../dataset-picker';
 import { asUri, offerLog, type GlaContext } from '../gla-context';
 import { RunCancelledError, executeWithProgress, failureMessage } from '../progress-request';
@@ -22,7 +22,7 @@ export async function classifyFolder(ctx: GlaContext, target?: unknown): Promise
   const args: ClassifyArgs = { folder: folder.toString(), run: vscode.Uri.file(run.runDir).toString() };
   let result: ClassifyResult;
   try {
-    result = await executeWithProgress<ClassifyResult>(client, `GLA: classifying ${basename(folder.fsPath)}`, ServerCommands.classify, [args]);
+    result = await executeWithProgress(client, `GLA: classifying ${basename(folder.fsPath)}`, ClassifyCommand, args);
   } catch (err) {
     if (err instanceof RunCancelledError) {
       void vscode.window.showInformationMessage('GLA: classification cancelled.');

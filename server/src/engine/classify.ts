@@ -6,7 +6,6 @@ import { debiasedLogits, glaLogits } from '../gla/ensemble';
 import { probeLogits } from '../gla/probe';
 import { normalizeRows, zeroShotLogits } from '../gla/zero-shot';
 import { writeFileAtomic } from '../store/atomic-write';
-import type { ClassifyResult } from '../protocol';
 import type { AnalysisHooks } from './analyze';
 import { embedWithModel } from './embed-with-model';
 import { openModel } from './open-model';
@@ -22,6 +21,13 @@ export interface ClassifyRequest {
   cacheDir: string;
   executionProvider?: string;
   batchSize?: number;
+}
+
+/** What a classification wrote: the gla.classify command answers it (protocol.ts re-exports it). */
+export interface ClassifyResult {
+  predictionsPath: string;
+  images: number;
+  failed: number;
 }
 
 /**

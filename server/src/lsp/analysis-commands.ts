@@ -10,10 +10,11 @@ import { readManifestText } from '../dataset/read-manifest';
 import { newRunId } from '../engine/run-folder';
 import { CancelledError, UserError, describeError } from '../errors';
 import {
-  RunFinishedNotification, StatusNotification, type AnalyzeArgs, type AnalyzeResult, type ClassifyArgs, type ClassifyResult,
-  type RunFinishedParams, type StatusParams,
+  AnalyzeCommand, ClassifyCommand, RunFinishedNotification, StatusNotification, type AnalyzeArgs, type AnalyzeResult, type ClassifyArgs,
+  type ClassifyResult,
 } from '../protocol';
 import { runJobInThread } from './analysis-thread';
+import { commandRoute, notifyClient, type CommandRoute } from './custom-messages';
 import { errorDetail } from './internal-errors';
 import { startProgress } from './progress';
 import type { RunResult, RunResults } from './run-results';
@@ -36,6 +37,12 @@ export interface AnalysisCommandsDeps {
 
 export class AnalysisCommands {
   constructor(private readonly deps: AnalysisCommandsDeps) {}
+
+  /** The executeCommand commands the server registers and answers, each held to its descriptor's result type. */
+  readonly routes: readonly CommandRoute[] = [
+    commandRoute(AnalyzeCommand, (args, token, workDone) => this.analyze(args, token, workDone)),
+    commandRoute(ClassifyCommand, (args, token, workDone) => this.classify(args, token, workDone)),
+  ];
 
   async analyze(rawArgs: unknown, token: CancellationToken, clientProgress: WorkDoneProgressReporter): Promise<AnalyzeResult> {
     return this.guard('analysis', async () => {
@@ -68,7 +75,7 @@ export class AnalysisCommands {
           {
             signal: progress.signal,
             onProgress: (p) => progress.report(p),
-            onNotice: (notice) => void connection.sendNotification(StatusNotification, { notice } satisfies StatusParams),
+            onNotice: (notice) => void notifyClient(connection, StatusNotification, { notice }),
             onOutput: (line) => connection.console.log(line),
           },
         );
@@ -77,8 +84,8 @@ export class AnalysisCommands {
         const run: RunResult = { runDir, report, datasetRoot, stamp };
         if (runs.offer(run)) {
           await this.deps.showRun(run);
-          void connection.sendNotification(StatusNotification, { model: report.model.id, executionProvider: report.model.executionProvider } satisfies StatusParams);
-          void connection.sendNotification(RunFinishedNotification, { runDir, reportPath: summary.reportPath, summary } satisfies RunFinishedParams);
+          void notifyClient(connection, StatusNotification, { model: report.model.id, executionProvider: report.model.executionProvider });
+          void notifyClient(connection, RunFinishedNotification, { runDir, reportPath: summary.reportPath, summary });
         } else {
           connection.console.info(`gla: run ${report.runId} finished after a newer run of ${datasetRoot}; its results are not shown`);
         }

@@ -4,9 +4,11 @@ import { basename, extname, join } from 'node:path';
 import {
   CodeActionKind, type CodeAction, type CodeActionParams, type TextEdit,
 } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ManifestClass, Manifest } from '../dataset/manifest';
 import { WORDNET_ID } from '../dataset/manifest';
 import { defaultPrompt } from '../dataset/manifest-checks';
+import { documentEdit } from './document-edit';
 import { LABEL_ISSUE_CODE, type LabelIssueData } from './label-issue-diagnostics';
 import { rangesIntersect } from './positions';
 import { fileUri } from './uris';
@@ -15,12 +17,14 @@ import { yamlScalar } from './yaml-text';
 /** Diagnostics a "remove the class" quick fix answers. */
 const REMOVABLE = new Set(['missing-folder', 'duplicate-class']);
 
-/** Add-prompt and remove-class actions for the classes the request's range touches. */
-export function manifestCodeActions(params: CodeActionParams, text: string, manifest: Manifest): CodeAction[] {
+/**
+ * Add-prompt and remove-class actions for the classes the request's range touches. Their edits carry `doc`'s version
+ * when `versionedEdits` (the client supports documentChanges), so a fix for an older text is refused.
+ */
+export function manifestCodeActions(params: CodeActionParams, doc: TextDocument, manifest: Manifest, versionedEdits: boolean): CodeAction[] {
   // No classes (among them a manifest over the limits, left unparsed): nothing to act on, and no text to split.
   if (!manifest.classes?.length) return [];
-  const lines = text.split(/\r?\n/);
-  const uri = params.textDocument.uri;
+  const lines = doc.getText().split(/\r?\n/);
   const actions: CodeAction[] = [];
   for (const c of manifest.classes ?? []) {
     if (!rangesIntersect(c.range, params.range)) continue;
@@ -34,7 +38,7 @@ export function manifestCodeActions(params: CodeActionParams, text: string, mani
           kind: fixes.length ? CodeActionKind.QuickFix : CodeActionKind.RefactorRewrite,
           diagnostics: fixes.length ? fixes : undefined,
           isPreferred: fixes.length > 0,
-          edit: { changes: { [uri]: [edit] } },
+          edit: documentEdit(doc, [edit], versionedEdits),
         });
       }
     }
@@ -47,7 +51,7 @@ export function manifestCodeActions(params: CodeActionParams, text: string, mani
         kind: fixes.length ? CodeActionKind.QuickFix : CodeActionKind.RefactorRewrite,
         diagnostics: fixes.length ? fixes : undefined,
         isPreferred: fixes.length > 0,
-        edit: { changes: { [uri]: [edit] } },
+        edit: documentEdit(doc, [edit], versionedEdits),
       });
     }
   }
