@@ -16,10 +16,11 @@ const common = {
   external: ['vscode', 'onnxruntime-node', 'sharp'],
 };
 
-const workerDir = 'server/src/clip/workers';
-const workers = existsSync(workerDir)
-  ? readdirSync(workerDir).filter((f) => f.endsWith('.ts')).map((f) => join(workerDir, f))
-  : [];
+// Each worker script sits in a workers/ folder beside the module that starts it; all of them land in dist/workers/.
+const workerDirs = ['server/src/clip/images/workers', 'server/src/clip/inference/workers'];
+const workers = workerDirs
+  .filter((dir) => existsSync(dir))
+  .flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)));
 
 const jobs = [
   { entryPoints: { server: 'server/src/server.ts' }, outdir: 'dist' },

@@ -1,8 +1,8 @@
 // Issue 3's figures: images/s of ONNX Runtime alone and of the whole pipeline (JPEG decode, preprocess, inference)
 // on the ViT-B/32-shaped model, fp32 and int8, at batch 1, 8 and 32, with the ratios measured in the same run.
 import { join } from 'node:path';
-import { ImageEmbedder } from '../../server/src/clip/image-embedder';
-import { loadPreprocessorConfig } from '../../server/src/clip/preprocessor-config';
+import { ImageEmbedder } from '../../server/src/clip/inference/image-embedder';
+import { loadPreprocessorConfig } from '../../server/src/clip/images/preprocessor-config';
 import { benchModelOnly, type BenchVariant } from './model-only';
 import { ensurePhotos } from './photos';
 import { figure, median, note } from './report';

@@ -2,8 +2,8 @@
 // the end-to-end pipeline (decode + preprocess + inference) is measured against.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ExecutionProviderSelector, type ExecutionProviderRequest } from '../../server/src/clip/execution-providers';
-import { createVisionSession, embedImages, releaseSession } from '../../server/src/clip/onnx-session';
+import { ExecutionProviderSelector, type ExecutionProviderRequest } from '../../server/src/clip/inference/execution-providers';
+import { createVisionSession, embedImages, releaseSession } from '../../server/src/clip/inference/onnx-session';
 
 export type BenchVariant = 'fp32' | 'quantized' | 'fp16';
 

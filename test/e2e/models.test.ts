@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test as nodeTest, type TestContext } from 'node:test';
-import { filesFor, findModel } from '../../server/src/clip/registry';
+import { filesFor, findModel } from '../../server/src/clip/models/registry';
 import { FakeHub, patternBytes } from '../helpers/fake-hub';
 import { CodeServer, STATUS_ITEM_SELECTOR, createSandbox, waitFor, type Sandbox } from './harness';
 import { Workbench, withFailureScreenshot } from './workbench';

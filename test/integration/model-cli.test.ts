@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { filesFor, findModel } from '../../server/src/clip/registry';
+import { filesFor, findModel } from '../../server/src/clip/models/registry';
 import { FakeHub, patternBytes } from '../helpers/fake-hub';
 import { CountingProxy } from '../helpers/counting-proxy';
 import { cliPath, generatedFixtures } from '../helpers/paths';

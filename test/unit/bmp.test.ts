@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatedFixtures } from '../helpers/paths';
-import { decodeBmp, readBmpHeader } from '../../server/src/clip/bmp';
-import { decodeImage } from '../../server/src/clip/image-decode';
-import { ImageError, type ImageErrorReason } from '../../server/src/clip/image-error';
+import { decodeBmp, readBmpHeader } from '../../server/src/clip/images/bmp';
+import { decodeImage } from '../../server/src/clip/images/image-decode';
+import { ImageError, type ImageErrorReason } from '../../server/src/clip/images/image-error';
 
 const dir = generatedFixtures('images');
 const manifestFile = join(dir, 'manifest.json');

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DownloadProgressLine, formatBytes, formatDuration } from '../../server/src/cli/download-progress';
-import type { ModelDownloadProgress } from '../../server/src/clip/model-download';
+import type { ModelDownloadProgress } from '../../server/src/clip/models/model-download';
 
 test('formatBytes and formatDuration', () => {
   const bytes: [number, string][] = [[0, '0 B'], [999, '999 B'], [666.67, '667 B'], [1000, '1.00 kB'], [1500, '1.50 kB'], [351_234_567, '351.2 MB'], [1_710_000_000, '1.71 GB']];

@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancelledError, UserError } from '../../server/src/errors';
-import { downloadFile, partPathFor, type FileProgress } from '../../server/src/clip/download';
-import { downloadModel, type ModelDownloadProgress } from '../../server/src/clip/model-download';
-import { fileUrl, filesFor, findModel, type ModelEntry } from '../../server/src/clip/registry';
+import { downloadFile, partPathFor, type FileProgress } from '../../server/src/clip/models/download';
+import { downloadModel, type ModelDownloadProgress } from '../../server/src/clip/models/model-download';
+import { fileUrl, filesFor, findModel, type ModelEntry } from '../../server/src/clip/models/registry';
 import { FakeHub, patternBytes, sha256 } from '../helpers/fake-hub';
 import { CountingProxy } from '../helpers/counting-proxy';
 import { generatedFixtures } from '../helpers/paths';

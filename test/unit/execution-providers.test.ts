@@ -4,9 +4,9 @@ import { UserError } from '../../server/src/errors';
 import {
   autoProviders, currentProviderPlatform, describeProviderError, ExecutionProviderSelector,
   parseExecutionProviderRequest, type ProviderFallback, type ProviderPlatform,
-} from '../../server/src/clip/execution-providers';
-import { createTextSession, createVisionSession, embedImages, embedTexts, releaseSession } from '../../server/src/clip/onnx-session';
-import { InferenceThread } from '../../server/src/clip/inference-thread';
+} from '../../server/src/clip/inference/execution-providers';
+import { createTextSession, createVisionSession, embedImages, embedTexts, releaseSession } from '../../server/src/clip/inference/onnx-session';
+import { InferenceThread } from '../../server/src/clip/inference/inference-thread';
 import { assertClose, loadReferences, referenceArray, towerPath } from '../helpers/model-fixtures';
 
 const refs = loadReferences();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { probeLogits, selectLinearProbe, trainLinearProbe } from '../../server/src/gla/probe';
 import { findLabelIssues } from '../../server/src/gla/label-issues';
 import { minimizeLbfgs } from '../../server/src/gla/lbfgs';
-import { GemmKernels, onnxProbeAlgebra } from '../../server/src/clip/gemm-kernels';
+import { GemmKernels, onnxProbeAlgebra } from '../../server/src/gemm/gemm-kernels';
 import { evaluateLogits } from '../../server/src/gla/metrics';
 import { GlaCase, maxAbsDiff } from '../helpers/gla-cases';
 

@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatedFixtures } from '../helpers/paths';
 import type { ClassReport, Report } from '../../server/src/engine/report';
-import { BIAS_THRESHOLDS, biasDiagnostics, isStronglyBiasedAgainst } from '../../server/src/lsp/bias-diagnostics';
+import { BIAS_THRESHOLDS, biasDiagnostics, isStronglyBiasedAgainst } from '../../server/src/lsp/runs/bias-diagnostics';
 import { parseManifest } from '../../server/src/dataset/manifest';
-import { RunResults, type RunResult } from '../../server/src/lsp/run-results';
-import { summarizeRun } from '../../server/src/lsp/run-summary';
+import { RunResults, type RunResult } from '../../server/src/lsp/runs/run-results';
+import { summarizeRun } from '../../server/src/lsp/runs/run-summary';
 
 function fixtureReport(): Report {
   return JSON.parse(readFileSync(join(generatedFixtures('lsp-dataset'), 'run', 'report.json'), 'utf8')) as Report;

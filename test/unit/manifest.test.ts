@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { generatedFixtures, sharedDir } from '../helpers/paths';
 import { parseManifest, type ManifestProblem } from '../../server/src/dataset/manifest';
 import { readManifest } from '../../server/src/dataset/read-manifest';
-import { loadTokenizer } from '../../server/src/clip/tokenizer';
+import { loadTokenizer } from '../../server/src/clip/text/tokenizer';
 
 /** [line, startChar, endLine, endChar] */
 type Span = [number, number, number, number];

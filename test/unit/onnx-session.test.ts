@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../../server/src/errors';
-import { ExecutionProviderSelector } from '../../server/src/clip/execution-providers';
+import { ExecutionProviderSelector } from '../../server/src/clip/inference/execution-providers';
 import {
   createTextSession, createVisionSession, embedImages, embedTexts, releaseSession, type OpenSessionOptions,
-} from '../../server/src/clip/onnx-session';
-import { InferenceThread } from '../../server/src/clip/inference-thread';
+} from '../../server/src/clip/inference/onnx-session';
+import { InferenceThread } from '../../server/src/clip/inference/inference-thread';
 import {
   assertClose, loadReferences, modelFixture, referenceArray, rowCosine, towerPath,
 } from '../helpers/model-fixtures';

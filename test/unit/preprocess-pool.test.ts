@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { generatedFixtures } from '../helpers/paths';
 import { CancelledError, UserError } from '../../server/src/errors';
-import { preprocessImage, tensorLength } from '../../server/src/clip/preprocess';
-import { PreprocessPool, defaultPoolSize } from '../../server/src/clip/preprocess-pool';
-import { defaultPreprocessorConfig, loadPreprocessorConfig, type PreprocessorConfig } from '../../server/src/clip/preprocessor-config';
+import { preprocessImage, tensorLength } from '../../server/src/clip/images/preprocess';
+import { PreprocessPool, defaultPoolSize } from '../../server/src/clip/images/preprocess-pool';
+import { defaultPreprocessorConfig, loadPreprocessorConfig, type PreprocessorConfig } from '../../server/src/clip/images/preprocessor-config';
 
 const dir = generatedFixtures('images');
 const manifestFile = join(dir, 'manifest.json');

@@ -7,15 +7,15 @@ import { join } from 'node:path';
 import { generatedFixtures } from '../helpers/paths';
 import { parseNpy } from '../../server/src/store/npy';
 import { UserError } from '../../server/src/errors';
-import { decodeImage, detectImageFormat } from '../../server/src/clip/image-decode';
-import { ImageError } from '../../server/src/clip/image-error';
+import { decodeImage, detectImageFormat } from '../../server/src/clip/images/image-decode';
+import { ImageError } from '../../server/src/clip/images/image-error';
 import {
   centerCropBox,
   preprocessImage,
   preprocessInto,
   resizedSize,
   tensorLength,
-} from '../../server/src/clip/preprocess';
+} from '../../server/src/clip/images/preprocess';
 import {
   OPENAI_CLIP_PREPROCESSING,
   defaultPreprocessorConfig,
@@ -24,7 +24,7 @@ import {
   preprocessingVersion,
   tensorSize,
   type PreprocessorConfig,
-} from '../../server/src/clip/preprocessor-config';
+} from '../../server/src/clip/images/preprocessor-config';
 
 const dir = generatedFixtures('images');
 

@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Connection } from 'vscode-languageserver';
 import * as protocol from '../../server/src/protocol';
-import { AnalysisCommands, type AnalysisCommandsDeps } from '../../server/src/lsp/analysis-commands';
+import { AnalysisCommands, type AnalysisCommandsDeps } from '../../server/src/lsp/runs/analysis-commands';
 import { commandRoute, executeCommand, notifyClient } from '../../server/src/lsp/custom-messages';
-import { documentEdit } from '../../server/src/lsp/document-edit';
+import { documentEdit } from '../../server/src/lsp/manifest/document-edit';
 import type { onServerNotification } from '../../client/src/custom-messages';
 import type { executeWithProgress } from '../../client/src/progress-request';
 

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   MODEL_VARIANTS, fileUrl, filesFor, findModel, hubEndpoint, isModelVariant, listModels, type RegistryFile,
-} from '../../server/src/clip/registry';
-import { bypassesProxy, proxyFor } from '../../server/src/clip/proxy';
+} from '../../server/src/clip/models/registry';
+import { bypassesProxy, proxyFor } from '../../server/src/clip/models/proxy';
 
 test('the three OpenAI CLIP models with their widths, input size and logit scale', () => {
   const table = listModels().map((m) => [m.id, m.repo, m.dim, m.imageSize, m.logitScale, m.contextLength]);

@@ -15,10 +15,10 @@ import {
   loadTokenizer,
   splitCleanText,
   toInputIds,
-} from '../../server/src/clip/tokenizer';
-import { REGEX_WHITESPACE, cleanClipText, pythonStrip } from '../../server/src/clip/text-cleanup';
-import { fixText } from '../../server/src/clip/text-fixes';
-import { ftfyUnescapeHtml, pythonHtmlUnescape } from '../../server/src/clip/html-unescape';
+} from '../../server/src/clip/text/tokenizer';
+import { REGEX_WHITESPACE, cleanClipText, pythonStrip } from '../../server/src/clip/text/text-cleanup';
+import { fixText } from '../../server/src/clip/text/text-fixes';
+import { ftfyUnescapeHtml, pythonHtmlUnescape } from '../../server/src/clip/text/html-unescape';
 
 interface Case {
   name: string;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classHead, normalizeRows, zeroShotLogits } from '../../server/src/gla/zero-shot';
 import { predictions } from '../../server/src/gla/matrix';
-import { classPrompts, expandTemplates, IMAGENET_80_TEMPLATES, CLIP_7_TEMPLATES } from '../../server/src/clip/templates';
+import { classPrompts, expandTemplates, IMAGENET_80_TEMPLATES, CLIP_7_TEMPLATES } from '../../server/src/clip/text/templates';
 import { buildTextHead } from '../../server/src/engine/text-head';
 import { openModel } from '../../server/src/engine/open-model';
 import { EmbeddingCache } from '../../server/src/store/embedding-cache';

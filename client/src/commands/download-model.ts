@@ -2,7 +2,7 @@
 // with its progress in a cancellable notification. Cancel keeps the partial files, so the next try resumes.
 import { fork } from 'node:child_process';
 import * as vscode from 'vscode';
-import { listModels } from '../../../server/src/clip/registry';
+import { listModels } from '../../../server/src/clip/models/registry';
 import { offerLog, type GlaContext } from '../gla-context';
 import { SETTINGS_SECTION, effectiveCacheDir, readSettings } from '../settings';
 

@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { listModels } from '../../../server/src/clip/registry';
+import { listModels } from '../../../server/src/clip/models/registry';
 import { modelsDir } from '../../../server/src/store/cache-dir';
 import type { GlaContext } from '../gla-context';
 import { SETTINGS_SECTION, effectiveCacheDir, readSettings } from '../settings';

@@ -2,10 +2,10 @@
 import { join } from 'node:path';
 import { CancelledError, UserError } from '../errors';
 import { defaultCacheDir, modelsDir } from '../store/cache-dir';
-import { downloadModel, describeHub, modelCacheDir } from '../clip/model-download';
-import { cachedVariants, verifyModelFolder, type ModelVerification } from '../clip/model-folder';
-import { isDirectory } from '../clip/model-layout';
-import { MODEL_VARIANTS, findModel, filesFor, isModelVariant, listModels, type ModelVariant } from '../clip/registry';
+import { downloadModel, describeHub, modelCacheDir } from '../clip/models/model-download';
+import { cachedVariants, verifyModelFolder, type ModelVerification } from '../clip/models/model-folder';
+import { isDirectory } from '../store/files';
+import { MODEL_VARIANTS, findModel, filesFor, isModelVariant, listModels, type ModelVariant } from '../clip/models/registry';
 import { parseCommandArgs } from './args';
 import { printJson, type Command } from './command';
 import { withInterrupt } from './interrupt';

@@ -1,7 +1,7 @@
 import type { Command } from './command';
 import { parseCommandArgs, required } from './args';
 import { UserError } from '../errors';
-import { CONTEXT_LENGTH, loadTokenizer } from '../clip/tokenizer';
+import { CONTEXT_LENGTH, loadTokenizer } from '../clip/text/tokenizer';
 
 const USAGE = 'gla tokenize --vocab FILE|MODEL_DIR [--json] [--context-length N] -- TEXT...';
 

@@ -1,10 +1,10 @@
 // The manifest checks that need more than its text: the dataset's folders, the model registry, the tokenizer.
 import { isAbsolute, resolve } from 'node:path';
-import type { ClipTokenizer } from '../clip/tokenizer';
-import { CONTEXT_LENGTH } from '../clip/tokenizer';
-import { isDirectory } from '../clip/model-layout';
-import { findModel } from '../clip/registry';
-import { classPrompts, expandTemplates } from '../clip/templates';
+import type { ClipTokenizer } from '../clip/text/tokenizer';
+import { CONTEXT_LENGTH } from '../clip/text/tokenizer';
+import { isDirectory } from '../store/files';
+import { findModel } from '../clip/models/registry';
+import { classPrompts, expandTemplates } from '../clip/text/templates';
 import type { DatasetFolders } from './dataset-folders';
 import { WORDNET_ID, type Manifest, type ManifestProblem, type SourceRange } from './manifest';
 

@@ -1,6 +1,6 @@
 // gla.yaml, the dataset manifest: parsed with source ranges so the editor can point at each problem.
 import { LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
-import { TEMPLATE_SETS } from '../clip/templates';
+import { TEMPLATE_SETS } from '../clip/text/templates';
 import { closestName } from './closest-name';
 import { manifestLimitProblem } from './manifest-limits';
 
@@ -66,7 +66,7 @@ export type SplitName = (typeof SPLIT_NAMES)[number];
  * model?:     {value, range}                    // id or folder (relative to the manifest's folder)
  * classes?:   [{folder, prompt?, range, folderRange, promptRange?}]   // absent: the class folders
  * classesKeyRange?: range of the `classes:` key when written
- * templates?: [{value, range}]                  // each with {}, or a set name (clip/templates.ts); absent: the default set
+ * templates?: [{value, range}]                  // each with {}, or a set name (clip/text/templates.ts); absent: the default set
  * splits?:    {train?, val?, test?: {value, range}}   // folder names under the dataset folder
  * problems:   [{range, severity, message, code}]
  * ```

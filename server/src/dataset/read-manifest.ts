@@ -1,7 +1,7 @@
 // One call for the engine and the CLI: a gla.yaml on disk, checked against its dataset folder.
 import { dirname, resolve } from 'node:path';
 import { UserError, describeError } from '../errors';
-import type { ClipTokenizer } from '../clip/tokenizer';
+import type { ClipTokenizer } from '../clip/text/tokenizer';
 import { scanDatasetFolders, type DatasetFolders } from './dataset-folders';
 import { parseManifest, type Manifest, type SplitName } from './manifest';
 import { checkAgainstDataset, checkPromptLengths, effectiveClasses } from './manifest-checks';

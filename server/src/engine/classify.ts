@@ -1,6 +1,6 @@
 import { relative, resolve, sep } from 'node:path';
 import { UserError, throwIfCancelled } from '../errors';
-import { parseExecutionProviderRequest } from '../clip/execution-providers';
+import { parseExecutionProviderRequest } from '../clip/inference/execution-providers';
 import { walkFiles } from '../dataset/image-files';
 import { debiasedLogits, glaLogits } from '../gla/ensemble';
 import { probeLogits } from '../gla/probe';

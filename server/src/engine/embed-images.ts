@@ -1,5 +1,5 @@
 import { describeError, throwIfCancelled } from '../errors';
-import type { ImageEmbedder } from '../clip/image-embedder';
+import type { ImageEmbedder } from '../clip/inference/image-embedder';
 import type { EmbeddingCache } from '../store/embedding-cache';
 import type { PathIndex } from '../store/path-index';
 import { EmbeddingRows } from './embedding-rows';

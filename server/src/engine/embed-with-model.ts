@@ -1,5 +1,5 @@
-import { ImageEmbedder } from '../clip/image-embedder';
-import type { ExecutionProviderRequest } from '../clip/execution-providers';
+import { ImageEmbedder } from '../clip/inference/image-embedder';
+import type { ExecutionProviderRequest } from '../clip/inference/execution-providers';
 import { EmbeddingCache } from '../store/embedding-cache';
 import { removeCacheLeftovers } from '../store/leftovers';
 import { PathIndex } from '../store/path-index';

@@ -1,5 +1,5 @@
-import { resolveModel, type ModelFolder, type ResolveModelOptions } from '../clip/model-folder';
-import { loadPreprocessorConfig, preprocessingVersion, type PreprocessorConfig } from '../clip/preprocessor-config';
+import { resolveModel, type ModelFolder, type ResolveModelOptions } from '../clip/models/model-folder';
+import { loadPreprocessorConfig, preprocessingVersion, type PreprocessorConfig } from '../clip/images/preprocessor-config';
 import { defaultCacheDir } from '../store/cache-dir';
 import type { EmbeddingNamespace } from '../store/embedding-cache';
 import { modelKeys } from './model-keys';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { throwIfCancelled } from '../errors';
-import { TextEmbedder } from '../clip/text-embedder';
-import { classPrompts } from '../clip/templates';
+import { TextEmbedder } from '../clip/text/text-embedder';
+import { classPrompts } from '../clip/text/templates';
 import { classHead } from '../gla/zero-shot';
 import type { Matrix } from '../gla/matrix';
 import type { EmbeddingCache } from '../store/embedding-cache';

@@ -1,7 +1,7 @@
 // The "gla" settings, read through workspace/configuration where the client offers it, else defaults.
 import type { Connection } from 'vscode-languageserver';
 import type { GlaSettings, InitializationOptions } from '../protocol';
-import { TEMPLATE_SETS } from '../clip/templates';
+import { TEMPLATE_SETS } from '../clip/text/templates';
 import { defaultCacheDir } from '../store/cache-dir';
 
 export const DEFAULT_SETTINGS: GlaSettings = {

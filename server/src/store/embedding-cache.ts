@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { float16Bits, float16Value } from '../clip/float16';
+import { float16Bits, float16Value } from './float16';
 import { writeFileAtomic } from './atomic-write';
 
 export type EmbeddingStorage = 'fp16' | 'fp32';
