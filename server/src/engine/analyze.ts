@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadTokenizer } from '../clip/text/tokenizer';
 import { checkPromptLengths } from '../dataset/manifest-checks';
@@ -242,7 +241,7 @@ async function analyzeInto(
       embeddings: { cached: embedded.cached, computed: embedded.computed },
       timings: timings.seconds,
     });
-    await writeFile(pending.path('report.json'), JSON.stringify(report, null, 2) + '\n');
+    await writeFileAtomic(pending.path('report.json'), JSON.stringify(report, null, 2) + '\n');
     return report;
   };
 

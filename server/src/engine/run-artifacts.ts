@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors';
 import type { Matrix } from '../gla/matrix';
 import type { LinearProbe } from '../gla/probe';
+import { writeFileAtomic } from '../store/atomic-write';
 import { readNpy, writeNpy } from '../store/npy';
 
 /** Everything `gla classify` needs to apply a finished run to new images. */
@@ -30,7 +31,7 @@ export async function saveRunArtifacts(dir: string, artifacts: RunArtifacts): Pr
     await writeNpy(join(dir, FILES.weights), { dtype: 'float64', shape: [probeWeights.classes, probeWeights.dim], data: probeWeights.weights });
     await writeNpy(join(dir, FILES.bias), { dtype: 'float64', shape: [probeWeights.classes], data: probeWeights.bias });
   }
-  await fs.writeFile(join(dir, FILES.json), JSON.stringify(json, null, 2) + '\n');
+  await writeFileAtomic(join(dir, FILES.json), JSON.stringify(json, null, 2) + '\n');
 }
 
 export async function loadRunArtifacts(dir: string): Promise<RunArtifacts> {
