@@ -2,7 +2,7 @@
 // panel's webview script into dist/media/panel.js (for the browser; `tsc -b` type-checks it against the DOM).
 import { build } from 'esbuild';
 import { chmodSync, existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const common = {
@@ -21,13 +21,15 @@ const workerDirs = ['server/src/clip/images/workers', 'server/src/clip/inference
 const workers = workerDirs
   .filter((dir) => existsSync(dir))
   .flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)));
+// Named entries, so each lands flat in dist/workers/ whatever folder it comes from.
+const workerEntries = Object.fromEntries(workers.map((p) => [basename(p, '.ts'), p]));
 
 const jobs = [
   { entryPoints: { server: 'server/src/server.ts' }, outdir: 'dist' },
   { entryPoints: { cli: 'server/src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: { extension: 'client/src/extension.ts' }, outdir: 'dist' },
 ];
-if (workers.length) jobs.push({ entryPoints: workers, outdir: 'dist/workers' });
+if (workers.length) jobs.push({ entryPoints: workerEntries, outdir: 'dist/workers' });
 
 // The webview runs in the browser under a strict CSP: one self-contained IIFE, no eval, no Node built-ins.
 const webview = {
