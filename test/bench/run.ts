@@ -2,12 +2,19 @@
 import { benchAnalyze } from './analyze';
 import { benchEmbedding } from './embedding';
 import { benchPrior } from './prior';
+import { benchProbeManyClasses } from './probe-many-classes';
 import { note } from './report';
 
 const sections: Record<string, () => Promise<void>> = {
   prior: () => benchPrior(),
   embed: () => benchEmbedding(),
   analyze: () => benchAnalyze(),
+  // Issue 9: 2 000 classes × 1 image (about 20 s), then 10 000 × 1 (about 5 minutes on 2 cores; GLA_BENCH_SKIP_SLOW=1 skips it).
+  probe: async () => {
+    await benchProbeManyClasses(2000, 1, 32);
+    if (process.env.GLA_BENCH_SKIP_SLOW) note('probe: GLA_BENCH_SKIP_SLOW is set, skipping 10 000 classes × 1 image');
+    else await benchProbeManyClasses(10000, 1, 32);
+  },
 };
 
 async function main(): Promise<void> {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { probeLogits, selectLinearProbe, trainLinearProbe } from '../../server/src/gla/probe';
+import { probeLogits, selectLinearProbe, trainLinearProbe } from '../../server/src/gla/probe/probe';
 import { findLabelIssues } from '../../server/src/gla/label-issues';
-import { minimizeLbfgs } from '../../server/src/gla/lbfgs';
+import { minimizeLbfgs } from '../../server/src/gla/probe/lbfgs';
 import { GemmKernels, onnxProbeAlgebra } from '../../server/src/gemm/gemm-kernels';
 import { evaluateLogits } from '../../server/src/gla/metrics';
 import { GlaCase, maxAbsDiff } from '../helpers/gla-cases';

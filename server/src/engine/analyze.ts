@@ -10,7 +10,7 @@ import { debiasedLogits } from '../gla/ensemble';
 import { matchPrior } from '../gla/label-free';
 import { MIN_LABEL_ISSUE_EVIDENCE, classesBelowEvidence, findLabelIssues } from '../gla/label-issues';
 import { takeLabels, takeRows, type Matrix } from '../gla/matrix';
-import { probeLogits } from '../gla/probe';
+import { probeLogits } from '../gla/probe/probe';
 import { softmaxRows } from '../gla/softmax';
 import type { TemperatureRule } from '../gla/temperature';
 import { normalizeRows, zeroShotLogits } from '../gla/zero-shot';
@@ -292,21 +292,33 @@ async function analyzeInto(
   let fitted;
   let crossFitted;
   const all = items.map((_, r) => r);
+  // λ k of K, fold f of F and L-BFGS iterations, at most every 100 ms (and whenever a fit completes); the wait for
+  // one macrotask there lets a cancel through even while the probe's products run in JavaScript.
+  let lastProbeReport = { at: -Infinity, done: -1 };
+  const onProgress = async (done: number, total: number, message: string): Promise<void> => {
+    const now = performance.now();
+    if (done === lastProbeReport.done && now - lastProbeReport.at < 100) return;
+    lastProbeReport = { at: now, done };
+    progress('probe', message, done, total);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
   try {
-    fitted = await fitProbe(data, fittedPrior);
+    fitted = await fitProbe(data, fittedPrior, { onProgress, signal });
     timings.lap('probe');
     progress('probe', 'cross-fitting the probe for out-of-sample predictions');
-    const folds = await crossFittedProbeLogits(data, fitted, all);
+    const folds = await crossFittedProbeLogits(data, fitted, all, undefined, undefined, { onProgress, signal });
     crossFitted = folds.logits;
+    if (folds.abstained) fitted.notes.push(`cross-fitting: ${folds.abstained} image(s) are the only one of their class outside their fold, so the probe abstains on them out of sample (GLA there is debiased zero-shot)`);
     await warmStarts.save({ fingerprint: data.fingerprint, byLambda: fitted.solutions, folds: folds.folds }, names.length, features.cols);
   } finally {
     await kernels?.release();
   }
 
   // Out-of-sample probe logits for every labelled image (step 8), and the main probe on test.
-  const mainProbe = probeLogits(fitted.probe, features);
-  const finetuned: Matrix = { data: Float64Array.from(crossFitted.data), rows: all.length, cols: names.length };
-  for (const r of data.test) finetuned.data.set(mainProbe.data.subarray(r * names.length, (r + 1) * names.length), r * names.length);
+  // Only the test rows take the main probe's logits (an N × C matrix less at 10 000 classes).
+  const mainProbe = probeLogits(fitted.probe, takeRows(features, data.test));
+  const finetuned: Matrix = data.test.length ? { data: Float64Array.from(crossFitted.data), rows: all.length, cols: names.length } : crossFitted;
+  data.test.forEach((r, m) => finetuned.data.set(mainProbe.data.subarray(m * names.length, (m + 1) * names.length), r * names.length));
   const debiased = debiasedLogits(zeroShot, fitted.prior.logPrior, fitted.prior.temperature);
   const gla = glaFor(fitted, zeroShot, finetuned);
   timings.lap('crossFit');

@@ -3,7 +3,7 @@ import { UserError, throwIfCancelled } from '../errors';
 import { parseExecutionProviderRequest } from '../clip/inference/execution-providers';
 import { walkFiles } from '../dataset/image-files';
 import { debiasedLogits, glaLogits } from '../gla/ensemble';
-import { probeLogits } from '../gla/probe';
+import { probeLogits } from '../gla/probe/probe';
 import { normalizeRows, zeroShotLogits } from '../gla/zero-shot';
 import { writeFileAtomic } from '../store/atomic-write';
 import type { AnalysisHooks } from './analyze';

@@ -1,7 +1,7 @@
-import { UserError } from '../errors';
+import { UserError, throwIfCancelled } from '../errors';
 import { glaLogits } from '../gla/ensemble';
 import { classCounts, takeLabels, takeRows, type Matrix } from '../gla/matrix';
-import { RESUMED_ITERATIONS, probeLogits, selectLinearProbe, trainLinearProbe, type LinearProbe, type ProbeAlgebraFactory, type ProbeParameters, type ProbeSelection } from '../gla/probe';
+import { DEFAULT_LAMBDAS, RESUMED_ITERATIONS, probeLogits, selectLinearProbe, trainLinearProbe, type LinearProbe, type ProbeAlgebraFactory, type ProbeParameters, type ProbeProgress, type ProbeSelection } from '../gla/probe/probe';
 import type { ProbeWarmStarts } from '../store/probe-warm-starts';
 import { estimatePriorWithConfidenceTemperature, estimatePriorWithLikelihoodTemperature, temperatureByLikelihood, type CalibratedPrior, type TemperatureRule } from '../gla/temperature';
 import { stratifiedFolds, stratifiedSplit } from '../dataset/splits';
@@ -108,8 +108,22 @@ export function fitPrior(data: LabelledData, rule: TemperatureRule = 'likelihood
   return { prior, priorFittedOn: few ? 'train+val' : 'val', unlabelled: classes === kept.length ? [] : complement(kept, classes), notes };
 }
 
+/** Progress and cancellation for the probe's fits (step 4 and step 8's cross-fitting). */
+export interface ProbeHooks {
+  /** Fits done of the stage's total, with λ, fold and L-BFGS iteration in the message; finally done === total. */
+  onProgress?: ProbeProgress;
+  signal?: AbortSignal;
+}
+
+/** Train rows by class, in one pass. */
+function trainByClass(data: LabelledData, classes: number): number[][] {
+  const byClass: number[][] = Array.from({ length: classes }, () => []);
+  for (const i of data.train) byClass[data.labels[i]].push(i);
+  return byClass;
+}
+
 /** DESIGN step 4: the probe on train with λ from val and T_ft on val; p_s from the train counts. */
-export async function fitProbe(data: LabelledData, fittedPrior: FittedPrior): Promise<FittedModels> {
+export async function fitProbe(data: LabelledData, fittedPrior: FittedPrior, hooks: ProbeHooks = {}): Promise<FittedModels> {
   const { labels } = data;
   const classes = data.zeroShot.cols;
   const notes = [...fittedPrior.notes];
@@ -117,31 +131,53 @@ export async function fitProbe(data: LabelledData, fittedPrior: FittedPrior): Pr
   // Step 4: λ on val; without a val split, on a seeded fifth of train, then refit on all of train.
   let fitIdx = data.train;
   let valIdx = data.val;
+  let lambdas = DEFAULT_LAMBDAS;
   if (valIdx.length === 0) {
-    const byClass = Array.from({ length: classes }, (_, c) => data.train.filter((i) => labels[i] === c));
-    const split = stratifiedSplit(byClass, 7);
+    const split = stratifiedSplit(trainByClass(data, classes), 7);
     valIdx = data.train.filter((i) => split.get(i) === 'val');
     fitIdx = data.train.filter((i) => split.get(i) !== 'val');
-    if (valIdx.length === 0) valIdx = data.train;
-    notes.push('no val split: λ and T_ft were chosen on a held-out fifth of train');
+    if (valIdx.length === 0) {
+      // No class has the 5 train images a fifth needs (e.g. one image per class): scored on its own training
+      // images, the path would only walk to its weakest λ. Few images call for the strongest: one fit, no choice.
+      valIdx = fitIdx = data.train;
+      lambdas = DEFAULT_LAMBDAS.slice(0, 1);
+      notes.push(`no val split and no class with 5 train images to hold out: λ was not chosen but fixed at ${lambdas[0]} (the strongest candidate), and T_ft was fitted on train`);
+    } else {
+      notes.push('no val split: λ and T_ft were chosen on a held-out fifth of train');
+    }
   }
   const init = { weights: data.initWeights };
+  // Progress counts the λ fits, then the refit on all of train when a fifth was held out.
+  const refits = fitIdx !== data.train ? 1 : 0;
+  const { onProgress, signal } = hooks;
   const selection = await selectLinearProbe(
     { features: takeRows(data.features, fitIdx), labels: takeLabels(labels, fitIdx) },
     { features: takeRows(data.features, valIdx), labels: takeLabels(labels, valIdx) },
     classes,
-    { init, algebra: data.algebra, previous: data.previous?.byLambda, reuse: unchanged(data) },
+    {
+      lambdas,
+      init,
+      algebra: data.algebra,
+      previous: data.previous?.byLambda,
+      reuse: unchanged(data),
+      signal,
+      onProgress: onProgress && ((done, total, message) => onProgress(done, total + refits, `fitting the linear probe: ${message}`)),
+    },
   );
   const calibration = temperatureByLikelihood(probeLogits(selection.probe, takeRows(data.features, valIdx)), takeLabels(labels, valIdx), RUN_TEMPERATURE_BOUNDS);
   const ftTemperature = calibration.temperature;
   if (calibration.note) notes.push(`fine-tuned temperature: ${calibration.note}`);
   let probe: LinearProbe = selection.probe;
-  if (fitIdx !== data.train) {
+  if (refits) {
+    const steps = lambdas.length;
     probe = await trainLinearProbe(takeRows(data.features, data.train), takeLabels(labels, data.train), classes, {
       lambda: selection.lambda,
       init: { weights: probe.weights, bias: probe.bias },
       algebra: data.algebra,
+      signal,
+      onProgress: onProgress && ((_done, _total, message) => onProgress(steps, steps + 1, `refitting the probe on all of train (λ = ${selection.lambda}): ${message}`)),
     });
+    await onProgress?.(steps + 1, steps + 1, `refitted the probe on all of train (λ = ${selection.lambda})`);
   }
 
   // Step 5's p_s: the train label distribution the probe absorbed.
@@ -174,7 +210,8 @@ export async function crossFittedProbeLogits(
   indices: number[],
   seed = 11,
   maxIterations = 50,
-): Promise<{ logits: Matrix; folds: (ProbeParameters | undefined)[] }> {
+  hooks: ProbeHooks = {},
+): Promise<{ logits: Matrix; folds: (ProbeParameters | undefined)[]; abstained: number }> {
   const classes = data.zeroShot.cols;
   const labels = takeLabels(data.labels, indices);
   const k = Math.max(2, Math.min(CROSS_FIT_FOLDS, indices.length));
@@ -182,9 +219,20 @@ export async function crossFittedProbeLogits(
   const out = new Float64Array(indices.length * classes);
   const solutions: (ProbeParameters | undefined)[] = new Array(k).fill(undefined);
   const dim = data.features.cols;
+  const { onProgress, signal } = hooks;
+  let abstained = 0;
   for (let f = 0; f < k; f++) {
+    throwIfCancelled(signal);
+    const fold = `cross-fitting the probe: fold ${f + 1} of ${k}`;
+    await onProgress?.(f, k, fold);
     const fit = indices.filter((_, r) => folds[r] !== f);
-    const held = indices.map((_, r) => r).filter((r) => folds[r] === f);
+    // A held-out image whose class has no image in its fold's fit set cannot be predicted out of sample: the probe
+    // abstains there (a constant row, so GLA falls back to debiased zero-shot), and a fold of only such images is
+    // not fitted at all.
+    const seen = new Uint8Array(classes);
+    for (const i of fit) seen[data.labels[i]] = 1;
+    const held = indices.map((_, r) => r).filter((r) => folds[r] === f && seen[labels[r]] === 1);
+    abstained += indices.filter((_, r) => folds[r] === f && seen[labels[r]] === 0).length;
     if (held.length === 0) continue;
     const previous = data.previous?.folds[f];
     const reusable = previous !== undefined && previous.weights.length === classes * dim;
@@ -197,11 +245,14 @@ export async function crossFittedProbeLogits(
         init: reusable ? previous : { weights: models.probe.weights, bias: models.probe.bias },
         maxIterations: reusable ? Math.min(maxIterations, RESUMED_ITERATIONS) : maxIterations,
         algebra: data.algebra,
+        signal,
+        onProgress: onProgress && ((_done, _total, message) => onProgress(f, k, `${fold}: ${message}`)),
       });
     }
     solutions[f] = { weights: probe.weights, bias: probe.bias };
     const logits = probeLogits(probe, takeRows(data.features, held.map((r) => indices[r])));
     held.forEach((r, m) => out.set(logits.data.subarray(m * classes, (m + 1) * classes), r * classes));
   }
-  return { logits: { data: out, rows: indices.length, cols: classes }, folds: solutions };
+  await onProgress?.(k, k, `cross-fitted the probe on ${k} folds`);
+  return { logits: { data: out, rows: indices.length, cols: classes }, folds: solutions, abstained };
 }

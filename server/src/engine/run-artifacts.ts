@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';
 import type { Matrix } from '../gla/matrix';
-import type { LinearProbe } from '../gla/probe';
+import type { LinearProbe } from '../gla/probe/probe';
 import { writeFileAtomic } from '../store/atomic-write';
 import { readNpy, writeNpy } from '../store/npy';
 

@@ -1,7 +1,7 @@
 import { onnxRuntime, type Ort } from '../clip/inference/onnx-runtime';
 import { availableParallelism } from 'node:os';
 import { OnnxType, onnxModel } from './onnx-proto';
-import type { ProbeAlgebraFactory } from '../gla/probe';
+import type { ProbeAlgebraFactory } from '../gla/probe/probe';
 
 /**
  * Dense matrix products on ONNX Runtime's CPU GEMM (MLAS), two orders of magnitude faster than JavaScript loops:

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { ProbeParameters } from '../gla/probe';
+import type { ProbeParameters } from '../gla/probe/probe';
 import { writeFileAtomic } from './atomic-write';
 
 /** The probe solutions of a dataset's last run: by λ along the path, and per cross-fitting fold. */

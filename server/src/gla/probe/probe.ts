@@ -1,7 +1,15 @@
-import { UserError } from '../errors';
+import { UserError, throwIfCancelled } from '../../errors';
 import { minimizeLbfgs } from './lbfgs';
-import { assertFinite, assertLabels, classCounts, type Matrix } from './matrix';
-import { evaluateLogits } from './metrics';
+import { assertFinite, assertLabels, classCounts, type Matrix } from '../matrix';
+import { evaluateLogits } from '../metrics';
+import { probeInverseHessianDiagonal } from './probe-curvature';
+import { softmaxResidualsInPlace } from './probe-residual';
+
+/**
+ * Progress of a long fit: `done` of `total` steps (λ candidates, folds, L-BFGS iterations) and what it is doing.
+ * Awaited, so the caller may yield to its event loop there (a cancel request then gets through).
+ */
+export type ProbeProgress = (done: number, total: number, message: string) => void | Promise<void>;
 
 /** A linear probe on (normalised) image embeddings: logits = W·x + b, W is classes×dim row-major. */
 export interface LinearProbe {
@@ -67,6 +75,16 @@ export interface ProbeOptions {
   relativeDecrease?: number;
   /** Where the matrix products run; plain JavaScript by default. */
   algebra?: ProbeAlgebraFactory;
+  /** L-BFGS iteration i of at most maxIterations; finally (maxIterations, maxIterations). */
+  onProgress?: ProbeProgress;
+  /** Checked between iterations: an aborted signal stops the fit with CancelledError. */
+  signal?: AbortSignal;
+  /**
+   * Precondition L-BFGS by the Hessian's diagonal (probe-curvature.ts): the same optimum in fewer iterations. By
+   * default only where it matters, when λ·C ≥ PRECONDITION_FROM: the bias's curvature (about 1/C) is then that
+   * many times below W's (λ); below it, fits keep plain L-BFGS's path.
+   */
+  precondition?: boolean;
 }
 
 export interface TrainedProbe extends LinearProbe {
@@ -93,6 +111,9 @@ function dot(w: Float64Array, off: number, v: Float64Array, dim: number): number
   return s;
 }
 
+/** λ·C from which fits are preconditioned by default: where W's curvature λ is 10× the bias's 1/C or more. */
+export const PRECONDITION_FROM = 10;
+
 /** DESIGN step 4: multinomial logistic regression with L2, by L-BFGS from a warm start. */
 export async function trainLinearProbe(features: Matrix, labels: Int32Array, classes: number, options: ProbeOptions): Promise<TrainedProbe> {
   const { rows: n, cols: dim, data: x } = features;
@@ -117,54 +138,40 @@ export async function trainLinearProbe(features: Matrix, labels: Int32Array, cla
     for (let k = 0; k < classes; k++) start[classes * dim + k] += dot(options.init.weights, k * dim, mean, dim);
   }
   const algebra = await (options.algebra ?? javascriptAlgebra)(centred, n, dim);
-  const scores = new Float64Array(n * classes);
-  const residual = new Float64Array(n * classes);
+  // One n × classes buffer: the scores, then in place their residuals (no second matrix of that size).
+  const buffer = new Float64Array(n * classes);
   const backProjected = new Float64Array(classes * dim);
   const objective = async (params: Float64Array, grad: Float64Array): Promise<number> => {
-    const w = params.subarray(0, classes * dim);
     const biasOff = classes * dim;
-    await algebra.scores(w, classes, scores);
-    grad.fill(0, biasOff);
-    let loss = 0;
-    for (let i = 0; i < n; i++) {
-      const off = i * classes;
-      let max = -Infinity;
-      for (let k = 0; k < classes; k++) {
-        const s = scores[off + k] + params[biasOff + k];
-        scores[off + k] = s;
-        if (s > max) max = s;
-      }
-      let sum = 0;
-      for (let k = 0; k < classes; k++) sum += Math.exp(scores[off + k] - max);
-      const y = labels[i];
-      const wi = weights[i];
-      const lse = max + Math.log(sum);
-      loss += wi * (lse - scores[off + y]);
-      for (let k = 0; k < classes; k++) {
-        // ∂CE/∂logit_k = p_k − [k = y], weighted.
-        const r = wi * (Math.exp(scores[off + k] - lse) - (k === y ? 1 : 0));
-        residual[off + k] = r;
-        grad[biasOff + k] += r;
-      }
-    }
-    await algebra.backProject(residual, classes, backProjected);
+    await algebra.scores(params.subarray(0, biasOff), classes, buffer);
+    const biasGradient = grad.subarray(biasOff);
+    biasGradient.fill(0);
+    const loss = softmaxResidualsInPlace(buffer, params.subarray(biasOff), labels, weights, classes, biasGradient);
+    await algebra.backProject(buffer, classes, backProjected);
     let penalty = 0;
-    for (let k = 0; k < classes * dim; k++) {
+    for (let k = 0; k < biasOff; k++) {
       penalty += params[k] * params[k];
       grad[k] = backProjected[k] + lambda * params[k];
     }
     return loss + 0.5 * lambda * penalty;
   };
+  const maxIterations = options.maxIterations ?? 500;
+  const { onProgress } = options;
+  const precondition = options.precondition ?? lambda * classes >= PRECONDITION_FROM;
   let result;
   try {
     result = await minimizeLbfgs(objective, start, {
       gradientTolerance: options.gradientTolerance ?? 1e-6,
-      maxIterations: options.maxIterations ?? 500,
+      maxIterations,
       relativeDecrease: options.relativeDecrease ?? 1e-9,
+      signal: options.signal,
+      preconditioner: precondition ? () => probeInverseHessianDiagonal(centred, weights, classes, dim, lambda) : undefined,
+      onIteration: onProgress && ((iteration) => onProgress(iteration, maxIterations, `L-BFGS iteration ${iteration}`)),
     });
   } finally {
     await algebra.dispose?.();
   }
+  await onProgress?.(maxIterations, maxIterations, `L-BFGS ${result.converged ? 'converged' : 'stopped'} after ${result.iterations} iterations (${result.evaluations} evaluations)`);
   const trained = result.x.slice(0, classes * dim);
   const bias = Float64Array.from(result.x.subarray(classes * dim), (b, k) => b - dot(trained, k * dim, mean, dim));
   return { classes, dim, weights: trained, bias, lambda, objective: result.value, iterations: result.iterations, converged: result.converged };
@@ -225,6 +232,10 @@ export async function selectLinearProbe(
     previous?: Map<number, ProbeParameters>;
     /** The earlier run saw exactly this data: take its solutions as they are instead of refitting. */
     reuse?: boolean;
+    /** λ k of K (k fits done), with each fit's L-BFGS iterations in the message; finally (K, K). */
+    onProgress?: ProbeProgress;
+    /** Checked between iterations: an aborted signal stops the path with CancelledError. */
+    signal?: AbortSignal;
   } = {},
 ): Promise<ProbeSelection> {
   const lambdas = options.lambdas ?? DEFAULT_LAMBDAS;
@@ -233,8 +244,12 @@ export async function selectLinearProbe(
   const candidates: ProbeSelection['candidates'] = [];
   const solutions = new Map<number, ProbeParameters>();
   let worse = 0;
-  for (const lambda of lambdas) {
+  const { onProgress } = options;
+  for (const [step, lambda] of lambdas.entries()) {
     if (worse >= 2) break;
+    throwIfCancelled(options.signal);
+    const what = `λ ${step + 1} of ${lambdas.length} (${lambda})`;
+    await onProgress?.(step, lambdas.length, what);
     const previous = options.previous?.get(lambda);
     const fits = previous !== undefined && previous.weights.length === classes * train.features.cols;
     const probe: TrainedProbe =
@@ -250,6 +265,8 @@ export async function selectLinearProbe(
             gradientTolerance: 1e-5,
             relativeDecrease: 1e-8,
             algebra: options.algebra,
+            signal: options.signal,
+            onProgress: onProgress && ((_done, _total, message) => onProgress(step, lambdas.length, `${what}: ${message}`)),
           });
     solutions.set(lambda, { weights: probe.weights, bias: probe.bias });
     init = { weights: probe.weights, bias: probe.bias };
@@ -263,5 +280,8 @@ export async function selectLinearProbe(
     }
   }
   if (!best) throw new UserError('no λ candidates given for the probe');
+  const stoppedEarly = candidates.length < lambdas.length ? `, stopped after ${candidates.length}: validation stopped improving` : '';
+  const chosen = lambdas.length === 1 ? `fitted with λ = ${best.probe.lambda}` : `λ = ${best.probe.lambda} chosen of ${lambdas.length} candidates${stoppedEarly}`;
+  await onProgress?.(lambdas.length, lambdas.length, chosen);
   return { probe: best.probe, lambda: best.probe.lambda, candidates, solutions };
 }
