@@ -75,6 +75,8 @@ export const analyzeCommand: Command = {
     if (options['target-prior'] && !options['label-free']) throw new UserError('gla analyze: --target-prior applies to --label-free runs');
     const targetPrior = options['target-prior'] ? Array.from((await readPriorFile(options['target-prior'], 'target prior')).logPrior, Math.exp) : undefined;
     const bar = new ProgressBar('embedding', 'img');
+    // The probe's fits (λ path, folds) are counted under their stage's heading, with the fit in progress named.
+    const steps = new ProgressBar('  step', 'steps');
     let stage = '';
     const onProgress = (p: AnalysisProgress): void => {
       if (p.stage === 'embed' && p.total !== undefined) {
@@ -83,8 +85,11 @@ export const analyzeCommand: Command = {
       }
       if (p.stage !== stage) {
         if (stage === 'embed') bar.finish();
+        steps.finish();
         stage = p.stage;
         process.stderr.write(`• ${printable(p.message)}\n`);
+      } else if (p.stage === 'probe' && p.total !== undefined) {
+        steps.update(p.done ?? 0, p.total, printable(p.message));
       }
     };
     const { runDir, report } = await withInterrupt((signal) =>
@@ -111,7 +116,10 @@ export const analyzeCommand: Command = {
           onNotice: (m) => process.stderr.write(`warning: ${printable(m)}\n`),
           onManifestWarning: (line) => process.stderr.write(`warning: ${printable(line)}\n`),
         },
-      ).finally(() => bar.finish()),
+      ).finally(() => {
+        bar.finish();
+        steps.finish();
+      }),
     );
     if (options.json) printJson({ runDir, ...report });
     else process.stdout.write(summaryTable(report, runDir));
