@@ -1,0 +1,106 @@
+// The first half of every run, labelled or not: the model, the image embeddings (DESIGN's first step of the
+// pipeline) and the zero-shot logits (step 2's z). Plain data in, plain data out.
+import { loadTokenizer } from '../clip/text/tokenizer';
+import { parseExecutionProviderRequest } from '../clip/inference/execution-providers';
+import { checkPromptLengths } from '../dataset/manifest-checks';
+import type { DatasetItem } from '../dataset/discover';
+import { UserError, throwIfCancelled } from '../errors';
+import type { Matrix } from '../gla/matrix';
+import { normalizeRows, zeroShotLogits } from '../gla/zero-shot';
+import { EmbeddingCache } from '../store/embedding-cache';
+import type { AnalysisContext } from './analysis-context';
+import type { EmbeddedImages } from './embed-images';
+import { embedWithModel } from './embed-with-model';
+import { DEFAULT_MODEL, openModel, type OpenedModel } from './open-model';
+import { loadPrecomputedEmbeddings } from './precomputed-embeddings';
+import type { Report } from './report';
+import { buildTextHead } from './text-head';
+
+export interface Embedded {
+  model: OpenedModel;
+  embedded: EmbeddedImages;
+  /** Where the embeddings were computed ('cache' when nothing ran). */
+  executionProvider: string;
+  /** Unreadable folders and images, relative to the dataset. */
+  failed: Report['failed'];
+}
+
+/** Opens the model (downloading a known id's files) and embeds every image through the cache, or reads them precomputed. */
+export async function embedStage(ctx: AnalysisContext): Promise<Embedded> {
+  const { request, dataset, templates, timings, progress, hooks } = ctx;
+  const { signal } = hooks;
+  const precomputed = request.embeddings ? await loadPrecomputedEmbeddings(request.embeddings, dataset.items) : undefined;
+  const modelArg = request.model ?? dataset.model ?? precomputed?.model ?? DEFAULT_MODEL;
+  progress('model', `opening model ${modelArg}`);
+  const model = await openModel(modelArg, {
+    cacheDir: request.cacheDir,
+    allowDownload: request.allowDownload ?? true,
+    signal,
+    onProgress: (p) => progress('model', `downloading ${p.file}`, p.done, p.total),
+  });
+  timings.lap('model');
+  // The CLI shows the prompt lengths the language server checks; the model's own tokenizer counts them.
+  if (dataset.manifest && hooks.onManifestWarning) {
+    const tokenizer = await loadTokenizer(model.folder.dir).catch(() => undefined);
+    if (tokenizer) for (const p of checkPromptLengths(dataset.manifest, tokenizer, templates)) hooks.onManifestWarning(`${dataset.manifest.path}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}`);
+  }
+
+  const embedded: EmbeddedImages & { executionProvider?: string } =
+    precomputed ??
+    (await embedWithModel(
+      dataset.items.map((i) => i.path),
+      model,
+      {
+        cacheDir: request.cacheDir,
+        provider: parseExecutionProviderRequest(request.executionProvider ?? 'auto'),
+        batchSize: request.batchSize,
+        signal,
+        onProgress: (done, total, cached) => progress('embed', `embedding images${cached ? ` (${cached} cached)` : ''}`, done, total),
+      },
+    ));
+  const relativeOf = new Map(dataset.items.map((i) => [i.path, i.relative]));
+  const failed = [...dataset.failed, ...embedded.failed.map((f) => ({ path: relativeOf.get(f.path) ?? f.path, error: f.error }))];
+  if (embedded.paths.length === 0) {
+    const first = failed[0] ? ` (first: ${failed[0].path}: ${failed[0].error})` : '';
+    throw new UserError(dataset.items.length ? `none of the ${dataset.items.length} images could be read${first}` : `no images found in ${dataset.root}${first}`);
+  }
+  timings.lap('embed');
+  throwIfCancelled(signal);
+  return { model, embedded, executionProvider: embedded.executionProvider ?? 'cache', failed };
+}
+
+export interface ZeroShotResult extends Embedded {
+  /** The dataset items that have an embedding, in row order. */
+  items: DatasetItem[];
+  /** Normalised image embeddings, N × D. */
+  features: Matrix;
+  /** The class head t_c, C × D. */
+  head: Matrix;
+  /** z = s·⟨norm(x), t_c⟩, N × C. */
+  zeroShot: Matrix;
+}
+
+/** Step 2's z: the class head from prompts × templates (cached), then the zero-shot logits. */
+export async function zeroShotStage(ctx: AnalysisContext, embedded: Embedded): Promise<ZeroShotResult> {
+  const { request, dataset, templates, timings, progress } = ctx;
+  const { model } = embedded;
+  progress('zeroShot', `encoding ${dataset.classes.length} × ${templates.length} prompts`);
+  const textCache = new EmbeddingCache(request.cacheDir, { modelId: model.textModelId, preprocessingVersion: 'clip-bpe-1' });
+  const head = await buildHead(ctx, model, textCache);
+  const rows = embedded.embedded;
+  const items = rows.indices.map((i) => dataset.items[i]);
+  const features = normalizeRows({ data: rows.embeddings, rows: rows.paths.length, cols: rows.dim });
+  if (head.cols !== features.cols) throw new UserError(`the model's text embeddings are ${head.cols}-dimensional but its image embeddings are ${features.cols}-dimensional`);
+  const zeroShot = zeroShotLogits(features, head, model.folder.logitScale);
+  timings.lap('zeroShot');
+  throwIfCancelled(ctx.hooks.signal);
+  return { ...embedded, items, features, head, zeroShot };
+}
+
+function buildHead(ctx: AnalysisContext, model: OpenedModel, cache: EmbeddingCache): Promise<Matrix> {
+  return buildTextHead(model, ctx.dataset.classes.map((c) => c.prompt), ctx.templates, cache, {
+    provider: parseExecutionProviderRequest(ctx.request.executionProvider ?? 'auto'),
+    signal: ctx.hooks.signal,
+    onProgress: (done, total) => ctx.progress('zeroShot', 'encoding prompts', done, total),
+  });
+}
