@@ -29,6 +29,8 @@ export interface Embedded {
 export async function embedStage(ctx: AnalysisContext): Promise<Embedded> {
   const { request, dataset, templates, timings, progress, hooks } = ctx;
   const { signal } = hooks;
+  // A bad --provider is refused before anything is downloaded or read.
+  const provider = parseExecutionProviderRequest(request.executionProvider ?? 'auto');
   const precomputed = request.embeddings ? await loadPrecomputedEmbeddings(request.embeddings, dataset.items) : undefined;
   const modelArg = request.model ?? dataset.model ?? precomputed?.model ?? DEFAULT_MODEL;
   progress('model', `opening model ${modelArg}`);
@@ -52,7 +54,7 @@ export async function embedStage(ctx: AnalysisContext): Promise<Embedded> {
       model,
       {
         cacheDir: request.cacheDir,
-        provider: parseExecutionProviderRequest(request.executionProvider ?? 'auto'),
+        provider,
         batchSize: request.batchSize,
         signal,
         onProgress: (done, total, cached) => progress('embed', `embedding images${cached ? ` (${cached} cached)` : ''}`, done, total),
