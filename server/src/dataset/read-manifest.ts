@@ -6,7 +6,7 @@ import { scanDatasetFolders, type DatasetFolders } from './dataset-folders';
 import { parseManifest, type Manifest, type SplitName } from './manifest';
 import { checkAgainstDataset, checkPromptLengths, effectiveClasses } from './manifest-checks';
 import { MAX_MANIFEST_BYTES, exceedsManifestLimits, manifestSizeMessage } from './manifest-limits';
-import { openRegularFile, readBounded } from '../store/regular-file';
+import { openRegularFile, readWhole } from '../store/regular-file';
 
 export interface ManifestFile extends Manifest {
   /** The gla.yaml, absolute. */
@@ -65,9 +65,7 @@ export async function readManifestText(path: string): Promise<string> {
   try {
     if (stats.size > MAX_MANIFEST_BYTES) throw new UserError(manifestSizeMessage(stats.size, path));
     // Only the size it had when opened: a file that grows meanwhile is not read past the limit.
-    const chunks: Buffer[] = [];
-    await readBounded(handle, stats.size, (chunk) => chunks.push(Buffer.from(chunk)));
-    return Buffer.concat(chunks).toString('utf8');
+    return (await readWhole(handle, stats.size)).toString('utf8');
   } catch (err) {
     throw err instanceof UserError ? err : fail(describeError(err));
   } finally {

@@ -67,6 +67,18 @@ export async function readBounded(handle: FileHandle, size: number, onChunk: (by
   return done;
 }
 
+/** All of an open file's bytes, at most `size` (the size it had when opened), read straight into one buffer. */
+export async function readWhole(handle: FileHandle, size: number): Promise<Buffer> {
+  const out = Buffer.allocUnsafe(size);
+  let done = 0;
+  while (done < size) {
+    const { bytesRead } = await handle.read(out, done, size - done, done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === size ? out : out.subarray(0, done);
+}
+
 export const DEFAULT_READ_TIMEOUT_MS = 30_000;
 
 /**
@@ -77,13 +89,10 @@ export async function readRegularFile(path: string, timeoutMs = DEFAULT_READ_TIM
   const { handle, stats } = await openRegularFile(path);
   let timer: NodeJS.Timeout | undefined;
   try {
-    const chunks: Buffer[] = [];
-    const read = readBounded(handle, stats.size, (chunk) => chunks.push(Buffer.from(chunk)));
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new FileReadError(`reading took longer than ${Math.round(timeoutMs / 1000)} s; gave up`, 'timeout')), timeoutMs);
     });
-    await Promise.race([read, timeout]);
-    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    return await Promise.race([readWhole(handle, stats.size), timeout]);
   } finally {
     clearTimeout(timer);
     await handle.close().catch(() => undefined);
