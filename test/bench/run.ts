@@ -4,6 +4,7 @@ import { benchEmbedding } from './embedding';
 import { benchPrior } from './prior';
 import { benchProbeManyClasses } from './probe-many-classes';
 import { note } from './report';
+import { benchScale } from './scale';
 
 const sections: Record<string, () => Promise<void>> = {
   prior: () => benchPrior(),
@@ -14,6 +15,12 @@ const sections: Record<string, () => Promise<void>> = {
     await benchProbeManyClasses(2000, 1, 32);
     if (process.env.GLA_BENCH_SKIP_SLOW) note('probe: GLA_BENCH_SKIP_SLOW is set, skipping 10 000 classes × 1 image');
     else await benchProbeManyClasses(10000, 1, 32);
+  },
+  // Issue 11: ImageNet-shaped 50 000 × 1000 × 512 (target ≤ 60 s, ≤ 1.5 GB), then 200 000 to show linear scaling.
+  scale: async () => {
+    await benchScale('50k', { perClass: { train: 20, val: 5, test: 25 } });
+    if (process.env.GLA_BENCH_SKIP_SLOW) note('scale: GLA_BENCH_SKIP_SLOW is set, skipping N = 200 000');
+    else await benchScale('200k', { perClass: { train: 80, val: 20, test: 100 }, planted: 400 });
   },
 };
 

@@ -139,6 +139,15 @@ test('store/ imports nothing from clip/', () => {
   assertNone(bad, 'because the cache is plain storage under the engine; reaching into clip/ drags models and native code under it:');
 });
 
+test('outside clip/models, its files are reached only through clip/models/index.ts (the extension: registry.ts too)', () => {
+  const models = inside('server/src/clip/models');
+  // The extension reads only the plain table of known ids, so its bundle stays free of the download code.
+  const allowed = (i: Import) =>
+    i.target === 'server/src/clip/models/index.ts' || (inside('client')(i.file) && i.target === 'server/src/clip/models/registry.ts');
+  const bad = imports.filter((i) => !models(i.file) && models(i.target) && !allowed(i));
+  assertNone(bad, 'because "id or folder → a ready model folder" is one request with one entry (resolveModel); callers never stitch registry, cache and download together:');
+});
+
 test('engine/ does not import protocol.ts', () => {
   const bad = imports.filter((i) => inside('server/src/engine')(i.file) && i.target === 'server/src/protocol.ts');
   assertNone(bad, 'because the engine takes and returns plain data and knows nothing of LSP; protocol.ts is the LSP wire format:');

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../server/src/errors';
-import { resolveModel, verifyModelFolder } from '../../server/src/clip/models/model-folder';
+import { resolveModel, verifyModelFolder } from '../../server/src/clip/models';
 import { filesFor, findModel } from '../../server/src/clip/models/registry';
 import { FakeHub } from '../helpers/fake-hub';
 import { generatedFixtures } from '../helpers/paths';

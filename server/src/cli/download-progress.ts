@@ -1,5 +1,5 @@
 // The progress line of `gla model download` on stderr: redrawn in place on a terminal, occasional lines in a log.
-import type { ModelDownloadProgress } from '../clip/models/model-download';
+import type { ModelDownloadProgress } from '../clip/models';
 
 export function formatBytes(n: number): string {
   if (n < 1000) return `${Math.round(n)} B`;

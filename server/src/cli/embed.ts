@@ -1,7 +1,7 @@
 import { basename, dirname } from 'node:path';
 import { UserError } from '../errors';
 import { parseExecutionProviderRequest } from '../clip/inference/execution-providers';
-import { isModelVariant } from '../clip/models/registry';
+import { isModelVariant } from '../clip/models';
 import { collectImagePaths } from '../dataset/image-files';
 import { embedWithModel } from '../engine/embed-with-model';
 import { DEFAULT_MODEL, openModel } from '../engine/open-model';

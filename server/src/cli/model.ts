@@ -2,10 +2,21 @@
 import { join } from 'node:path';
 import { CancelledError, UserError } from '../errors';
 import { defaultCacheDir, modelsDir } from '../store/cache-dir';
-import { downloadModel, describeHub, modelCacheDir } from '../clip/models/model-download';
-import { cachedVariants, verifyModelFolder, type ModelVerification } from '../clip/models/model-folder';
 import { isDirectory } from '../store/files';
-import { MODEL_VARIANTS, findModel, filesFor, isModelVariant, listModels, type ModelVariant } from '../clip/models/registry';
+import {
+  MODEL_VARIANTS,
+  cachedVariants,
+  describeHub,
+  downloadModel,
+  filesFor,
+  findModel,
+  isModelVariant,
+  listModels,
+  modelCacheDir,
+  verifyModelFolder,
+  type ModelVariant,
+  type ModelVerification,
+} from '../clip/models';
 import { parseCommandArgs } from './args';
 import { printJson, type Command } from './command';
 import { withInterrupt } from './interrupt';

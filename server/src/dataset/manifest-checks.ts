@@ -3,7 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { ClipTokenizer } from '../clip/text/tokenizer';
 import { CONTEXT_LENGTH } from '../clip/text/tokenizer';
 import { isDirectory } from '../store/files';
-import { findModel } from '../clip/models/registry';
+import { findModel } from '../clip/models';
 import { classPrompts, expandTemplates } from '../clip/text/templates';
 import type { DatasetFolders } from './dataset-folders';
 import { WORDNET_ID, type Manifest, type ManifestProblem, type SourceRange } from './manifest';

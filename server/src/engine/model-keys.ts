@@ -2,7 +2,7 @@
 // changed in place (even with the same size and mtime) never reuses stale embeddings.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { ModelFolder } from '../clip/models/model-folder';
+import type { ModelFolder } from '../clip/models';
 import { FileReadError } from '../store/regular-file';
 import { PathIndex } from '../store/path-index';
 

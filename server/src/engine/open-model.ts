@@ -1,4 +1,4 @@
-import { resolveModel, type ModelFolder, type ResolveModelOptions } from '../clip/models/model-folder';
+import { resolveModel, type ModelFolder, type ResolveModelOptions } from '../clip/models';
 import { loadPreprocessorConfig, preprocessingVersion, type PreprocessorConfig } from '../clip/images/preprocessor-config';
 import { defaultCacheDir } from '../store/cache-dir';
 import type { EmbeddingNamespace } from '../store/embedding-cache';

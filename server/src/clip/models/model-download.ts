@@ -1,24 +1,14 @@
 // Downloads a known model's files into <cache>/models/<id>/, with one progress over all of them, and says what to
 // place by hand when the hub cannot be reached.
-import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors';
-import { modelsDir } from '../../store/cache-dir';
+import { missingFiles, modelCacheDir } from './model-cache';
 import { downloadFile, type DownloadFileOptions, type DownloadedFile } from './download';
 import { HubUnreachableError, probeHubFile, type DeclaredFile } from './hub-http';
 import { proxyFor } from './proxy';
 import { fileUrl, filesFor, hubEndpoint, type ModelEntry, type ModelVariant, type RegistryFile } from './registry';
 
 export { HubUnreachableError } from './hub-http';
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await fs.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Progress of a model download: `done` never decreases, except when a server that ignores Range forces a restart. */
 export interface ModelDownloadProgress {
@@ -46,21 +36,6 @@ export interface DownloadedModel {
   fetched: DownloadedFile[];
   /** Files that were already in place. */
   present: string[];
-}
-
-/** <cache>/models/<id>/, where a known model's files live. */
-export function modelCacheDir(cacheDir: string, id: string): string {
-  return join(modelsDir(cacheDir), id);
-}
-
-/** Registry files of a variant that are not yet in the model's cache folder. */
-export async function missingFiles(entry: ModelEntry, variant: ModelVariant, cacheDir: string): Promise<RegistryFile[]> {
-  const dir = modelCacheDir(cacheDir, entry.id);
-  const missing: RegistryFile[] = [];
-  for (const f of filesFor(entry, variant)) {
-    if (!(await exists(join(dir, f.path)))) missing.push(f);
-  }
-  return missing;
 }
 
 /** The message for a hub we cannot reach: every file to place by hand, where, and from which URL. */

@@ -2,13 +2,13 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../../errors';
 import { defaultCacheDir, modelsDir } from '../../store/cache-dir';
-import { downloadModel, missingFiles, modelCacheDir, type ModelDownloadProgress } from './model-download';
+import { downloadModel, type ModelDownloadProgress } from './model-download';
+import { cachedVariants, missingFiles, modelCacheDir } from './model-cache';
 import type { HubRequestOptions } from './hub-http';
 import { expectedTowerPath, findTokenizerFiles, findTower, tokenizerUsable, variantsIn, type TokenizerFiles } from './model-layout';
 import { isDirectory, isFile, readJsonObject } from '../../store/files';
-import { MODEL_VARIANTS, findModel, listModels, type ModelEntry, type ModelVariant } from './registry';
+import { findModel, listModels, type ModelEntry, type ModelVariant } from './registry';
 
-export { verifyModelFolder, type ModelVerification, type TowerReport } from './model-verify';
 export type { TokenizerFiles } from './model-layout';
 
 /** A model ready to open: plain paths and numbers, no sessions. */
@@ -73,13 +73,6 @@ export async function resolveModel(idOrDir: string, opts: ResolveModelOptions = 
     await downloadModel(entry, variant, { ...opts, cacheDir });
   }
   return folderAt(modelCacheDir(cacheDir, entry.id), variant, cacheDir, entry);
-}
-
-/** Variants of a known model whose every file is in the cache, fp32 first. */
-export async function cachedVariants(entry: ModelEntry, cacheDir: string): Promise<ModelVariant[]> {
-  const out: ModelVariant[] = [];
-  for (const v of MODEL_VARIANTS) if ((await missingFiles(entry, v, cacheDir)).length === 0) out.push(v);
-  return out;
 }
 
 function numberOrSide(value: unknown): number | undefined {

@@ -1,6 +1,6 @@
 // Completion in gla.yaml: class folder names, the {} placeholder in templates, model ids, top-level keys.
 import { CompletionItemKind, type CompletionItem, type Position } from 'vscode-languageserver';
-import { listModels } from '../../clip/models/registry';
+import { listModels } from '../../clip/models';
 import { TEMPLATE_SETS } from '../../clip/text/templates';
 import { CLASS_PLACEHOLDER } from '../../dataset/manifest';
 import type { ManifestContext } from './manifest-context';

@@ -1,7 +1,7 @@
 // Hover on a class in gla.yaml: its prior, bias and recall from the latest run, and its prompts' token counts.
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import { CONTEXT_LENGTH } from '../../clip/text/tokenizer';
-import { findModel } from '../../clip/models/registry';
+import { findModel } from '../../clip/models';
 import { MODEL_KINDS, type ClassReport, type ModelKind } from '../../engine/report';
 import type { ManifestClass } from '../../dataset/manifest';
 import { defaultPrompt, promptTokenCounts } from '../../dataset/manifest-checks';

@@ -1,6 +1,6 @@
 // The tokenizer that counts a manifest's prompt tokens: the model's own, when its files are on disk.
 import { join } from 'node:path';
-import { findModel } from '../../clip/models/registry';
+import { findModel } from '../../clip/models';
 import { loadTokenizer, type ClipTokenizer } from '../../clip/text/tokenizer';
 import { modelLocation } from '../../dataset/manifest-checks';
 import { modelsDir } from '../../store/cache-dir';
