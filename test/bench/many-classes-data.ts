@@ -2,7 +2,7 @@
 // features, with no images, so a 10 000-class probe fit can be timed on its own.
 import { seededRandom } from '../../server/src/dataset/splits';
 import type { LabelledData } from '../../server/src/engine/fit-models';
-import { normalizeRows, zeroShotLogits } from '../../server/src/gla/zero-shot';
+import { normalizeRows } from '../../server/src/gla/zero-shot';
 import { normal } from './simulated-logits';
 
 /** CLIP's logit scale s. */
@@ -38,7 +38,6 @@ export function manyClassesData(classes: number, perClass: number, dim: number, 
   const head = normalizeRows({ data: headRaw, rows: classes, cols: dim });
   return {
     features,
-    zeroShot: zeroShotLogits(features, head, LOGIT_SCALE),
     labels,
     train,
     val,

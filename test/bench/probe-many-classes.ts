@@ -1,7 +1,7 @@
 // Issue 9's figure: the probe (λ on val) and its 5-fold cross-fitting at 10 000 classes × 1 image, as analyze.ts
 // runs them (ONNX Runtime's GEMM above the same size threshold), timed and with peak RSS.
-import { GemmKernels, onnxProbeAlgebra } from '../../server/src/gemm/gemm-kernels';
-import { crossFittedProbeLogits, fitProbe, type FittedPrior } from '../../server/src/engine/fit-models';
+import { ProbeObjectiveKernel } from '../../server/src/gemm/probe-objective';
+import { crossFitProbe, fitProbe, type FittedPrior } from '../../server/src/engine/fit-models';
 import { manyClassesData } from './many-classes-data';
 import { peakRssMiB, resetPeakRss } from './peak-memory';
 import { figure, note } from './report';
@@ -24,8 +24,8 @@ export async function benchProbeManyClasses(classes: number, perClass: number, d
   };
   resetPeakRss();
   const t0 = performance.now();
-  const kernels = data.labels.length * classes * dim >= GEMM_THRESHOLD ? await GemmKernels.create() : undefined;
-  if (kernels) data.algebra = onnxProbeAlgebra(kernels);
+  const kernels = data.labels.length * classes * dim >= GEMM_THRESHOLD ? await ProbeObjectiveKernel.create() : undefined;
+  if (kernels) data.algebra = kernels.algebra();
   const steps: string[] = [];
   const onProgress = (done: number, total: number, message: string): void => {
     const line = `${message} (${done}/${total})`;
@@ -39,7 +39,7 @@ export async function benchProbeManyClasses(classes: number, perClass: number, d
     const fitted = await fitProbe(data, prior, { onProgress });
     probeSeconds = (performance.now() - t0) / 1000;
     note(`  λ = ${fitted.probe.lambda}; ${fitted.probeSelection.length} candidate(s); notes: ${fitted.notes.join(' | ') || 'none'}`);
-    await crossFittedProbeLogits(data, fitted, Array.from(data.labels, (_, r) => r), undefined, undefined, { onProgress });
+    await crossFitProbe(data, fitted, undefined, undefined, { onProgress });
   } finally {
     await kernels?.release();
   }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { csvField, csvLine, defuseFormula, parseCsv, restoreFormula } from '../../server/src/store/csv';
-import { predictionsCsv } from '../../server/src/engine/predictions-csv';
+import { columnsFromLogits, predictionsCsv } from '../../server/src/engine/predictions-csv';
 import * as panelCsv from '../../client/src/csv-text';
 
 const HOSTILE = ['=1+1', '+cmd', '-2+3', '@SUM(A1)', '\tx', '\rx', 'a,b', '"q"', 'line\nbreak', 'cr\r\nlf', "'=already", "''+twice", "'plain", 'normal', 'é中文', '=HYPERLINK("http://x","y")', ''];
@@ -67,7 +67,7 @@ test('predictions.csv: hostile paths and class names round-trip, probabilities s
   ];
   const m = (data: number[]) => ({ rows: 3, cols: 3, data: Float32Array.from(data) });
   const logits = m([5, 0, 0, 0, 5, 0, 0, 0, 5]);
-  const text = predictionsCsv(rows, names, { zeroShot: logits, debiased: logits, finetuned: logits, gla: logits });
+  const text = predictionsCsv(rows, names, columnsFromLogits({ zeroShot: logits, debiased: logits, finetuned: logits, gla: logits }));
   assert.ok(!/(^|,|\n)[=+\-@]/.test(text.replace(/"[^"]*"/g, '""')), 'no unquoted field starts with a trigger');
   const [header, ...read] = parseCsv(text);
   assert.deepEqual(header, ['path', 'split', 'given', 'zeroShot', 'debiased', 'finetuned', 'gla', 'glaProbability']);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CancelledError } from '../../server/src/errors';
-import { crossFittedProbeLogits, fitProbe, type FittedPrior } from '../../server/src/engine/fit-models';
+import { ABSTAINS, crossFitProbe, fitProbe, outOfSampleRows, type FittedPrior } from '../../server/src/engine/fit-models';
 import { selectLinearProbe, trainLinearProbe } from '../../server/src/gla/probe/probe';
 import { manyClassesData } from '../bench/many-classes-data';
 import { randomProbeProblem } from '../helpers/random-probe-problem';
@@ -53,8 +53,8 @@ test('trainLinearProbe and the cross-fitting report progress too', async () => {
   const models = await fitProbe(data, uniformPrior(6), { onProgress: probe.onProgress });
   assertProgress(probe.calls, 'fitProbe');
   const folds = recorder();
-  await crossFittedProbeLogits(data, models, Array.from(data.labels, (_, r) => r), undefined, undefined, { onProgress: folds.onProgress });
-  assertProgress(folds.calls, 'crossFittedProbeLogits');
+  await crossFitProbe(data, models, undefined, undefined, { onProgress: folds.onProgress });
+  assertProgress(folds.calls, 'crossFitProbe');
   assert.equal(folds.calls[0].total, 5);
   assert.ok(folds.calls.some((c) => /^cross-fitting the probe: fold 3 of 5: L-BFGS iteration \d+$/.test(c.message)));
 });
@@ -82,7 +82,7 @@ test('an aborted signal stops selectLinearProbe, fitProbe and the cross-fitting 
   const data = manyClassesData(5, 6, 8, 2);
   await assert.rejects(fitProbe(data, uniformPrior(5), { signal: before.signal }), CancelledError);
   const models = await fitProbe(data, uniformPrior(5));
-  await assert.rejects(crossFittedProbeLogits(data, models, Array.from(data.labels, (_, r) => r), undefined, undefined, { signal: before.signal }), CancelledError);
+  await assert.rejects(crossFitProbe(data, models, undefined, undefined, { signal: before.signal }), CancelledError);
 });
 
 test('one image per class and no val: one fixed λ, no choice made on the training images, and a note says so', async () => {
@@ -96,15 +96,18 @@ test('one image per class and no val: one fixed λ, no choice made on the traini
   assert.equal(calls[0].total, 1);
 });
 
-test('cross-fitting abstains on an image whose class has no other image, and fits no fold of only such images', async () => {
+test('cross-fitting abstains on a train image whose class has no other train image, and fits no fold of only such images', async () => {
   const data = manyClassesData(6, 8, 8, 2);
   const models = await fitProbe(data, uniformPrior(6));
-  // Relabel one image into a class of its own (class 5's images all move to class 4, but one).
-  const lone = data.labels.findIndex((y) => y === 5);
+  // Relabel one train image into a class of its own (class 5's images all move to class 4, but one).
+  const lone = data.train.find((i) => data.labels[i] === 5)!;
   data.labels = Int32Array.from(data.labels, (y, i) => (y === 5 && i !== lone ? 4 : y));
   const all = Array.from(data.labels, (_, r) => r);
-  const { logits, abstained } = await crossFittedProbeLogits(data, models, all);
-  assert.equal(abstained, 1);
+  const cross = await crossFitProbe(data, models);
+  assert.equal(cross.abstained, 1);
+  assert.equal(cross.probeOf[lone], ABSTAINS);
+  assert.ok(data.val.every((r) => cross.probeOf[r] === -1), 'val images are predicted by the main probe, which never saw them');
+  const logits = await outOfSampleRows(data, models, cross, all);
   const row = (r: number) => Array.from(logits.data.subarray(r * 6, (r + 1) * 6));
   assert.ok(row(lone).every((v) => v === 0), 'a constant row: no out-of-sample evidence for its class');
   assert.ok(all.filter((r) => r !== lone).every((r) => row(r).some((v) => v !== 0)), 'every other image is predicted');
@@ -112,7 +115,7 @@ test('cross-fitting abstains on an image whose class has no other image, and fit
   const single = manyClassesData(40, 1, 8, 0);
   const one = await fitProbe(single, uniformPrior(40));
   const progress = recorder();
-  const out = await crossFittedProbeLogits(single, one, Array.from(single.labels, (_, r) => r), undefined, undefined, { onProgress: progress.onProgress });
+  const out = await crossFitProbe(single, one, undefined, undefined, { onProgress: progress.onProgress });
   assert.equal(out.abstained, 40);
   assert.ok(out.folds.every((f) => f === undefined));
   assert.ok(!progress.calls.some((c) => /L-BFGS/.test(c.message)));

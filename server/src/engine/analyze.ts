@@ -9,8 +9,9 @@ import { writeFileAtomic } from '../store/atomic-write';
 import { removeCacheLeftovers } from '../store/leftovers';
 import { Timings, type AnalysisContext } from './analysis-context';
 import { embedStage, zeroShotStage, type ZeroShotResult } from './embedding-stages';
-import { ensembleStage, fitStage, labelIssueStage, type Fitted } from './labelled-stages';
-import { predictionsCsv, type PredictionRow } from './predictions-csv';
+import { fitStage, scoreStage, type Fitted } from './labelled-stages';
+import { columnsFromLogits, predictionsCsv, type PredictionRow } from './predictions-csv';
+import { javascriptLinearLogits } from '../gemm/linear-logits';
 import { buildReport, type ReportInputs } from './report-builder';
 import type { Report } from './report';
 import { saveRunArtifacts, type RunArtifacts } from './run-artifacts';
@@ -103,10 +104,14 @@ export async function analyzeDataset(request: AnalysisRequest, hooks: AnalysisHo
  */
 async function analyzeInto(pending: PendingRun, ctx: AnalysisContext): Promise<Report> {
   const zs = await zeroShotStage(ctx, await embedStage(ctx));
-  const outputs = ctx.dataset.labelFree ? labelFreeStage(ctx, zs) : labelledOutputs(ctx, zs, await fitStage(ctx, zs));
-  const report = await writeRun(ctx, pending, zs, await outputs);
-  if (ctx.hooks.signal?.aborted) throw new CancelledError();
-  return report;
+  try {
+    const outputs = ctx.dataset.labelFree ? await labelFreeStage(ctx, zs) : await labelledOutputs(ctx, zs, await fitStage(ctx, zs));
+    const report = await writeRun(ctx, pending, zs, outputs);
+    if (ctx.hooks.signal?.aborted) throw new CancelledError();
+    return report;
+  } finally {
+    await zs.release();
+  }
 }
 
 /** What a run writes beyond what every run shares. */
@@ -116,15 +121,16 @@ interface RunOutputs {
   report: Pick<ReportInputs, 'logPrior' | 'prior' | 'scored' | 'probe' | 'labelIssues' | 'labelIssueRows' | 'unestimatedPrior' | 'notes'>;
 }
 
-/** Step 7: label-free prior matching to π. */
-function labelFreeStage(ctx: AnalysisContext, zs: ZeroShotResult): RunOutputs {
+/** Step 7: label-free prior matching to π, on the whole N × C zero-shot matrix (the one such matrix the run holds). */
+async function labelFreeStage(ctx: AnalysisContext, zs: ZeroShotResult): Promise<RunOutputs> {
   ctx.progress('prior', 'matching the prior (label-free)');
   const target = ctx.request.targetPrior ? Float64Array.from(ctx.request.targetPrior) : undefined;
-  const prior = matchPrior(zs.zeroShot, { target });
-  const debiased = debiasedLogits(zs.zeroShot, prior.logPrior, prior.temperature);
+  const zeroShot = await (zs.linear ?? javascriptLinearLogits)(zs.features, zs.items.map((_, r) => r), { weights: Float64Array.from(zs.head.data, (v) => v * zs.model.folder.logitScale), classes: zs.head.rows });
+  const prior = matchPrior(zeroShot, { target });
+  const debiased = debiasedLogits(zeroShot, prior.logPrior, prior.temperature);
   ctx.timings.lap('prior');
   return {
-    csv: predictionsCsv(predictionRows(ctx, zs), classNames(ctx), { zeroShot: zs.zeroShot, debiased }),
+    csv: predictionsCsv(predictionRows(ctx, zs), classNames(ctx), columnsFromLogits({ zeroShot, debiased })),
     artifacts: { labelFree: true, temperature: prior.temperature, logPrior: Array.from(prior.logPrior) },
     report: {
       logPrior: prior.logPrior,
@@ -137,12 +143,11 @@ function labelFreeStage(ctx: AnalysisContext, zs: ZeroShotResult): RunOutputs {
 }
 
 /** Steps 3, 5, 8, 9 on the fitted models: GLA, the scores, the label issues, and what the run writes of them. */
-function labelledOutputs(ctx: AnalysisContext, zs: ZeroShotResult, fitted: Fitted): RunOutputs {
+async function labelledOutputs(ctx: AnalysisContext, zs: ZeroShotResult, fitted: Fitted): Promise<RunOutputs> {
   const { models, data } = fitted;
-  const { debiased, finetuned, gla, scored } = ensembleStage(ctx, fitted);
-  const { issues, notes } = labelIssueStage(ctx, fitted);
+  const { predictions, probability, scored, issues, notes } = await scoreStage(ctx, fitted);
   return {
-    csv: predictionsCsv(predictionRows(ctx, zs), classNames(ctx), { zeroShot: zs.zeroShot, debiased, finetuned, gla }),
+    csv: predictionsCsv(predictionRows(ctx, zs), classNames(ctx), { ...predictions, probability }),
     artifacts: {
       labelFree: false,
       temperature: models.prior.temperature,

@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../store/atomic-write';
 import type { AnalysisHooks } from './analyze';
 import { embedWithModel } from './embed-with-model';
 import { openModel } from './open-model';
-import { predictionsCsv } from './predictions-csv';
+import { columnsFromLogits, predictionsCsv } from './predictions-csv';
 import { loadRunArtifacts } from './run-artifacts';
 
 /** What `gla classify` and the gla.classify command ask: plain paths. */
@@ -76,6 +76,6 @@ export async function classifyFolder(request: ClassifyRequest, hooks: AnalysisHo
   }
   const root = resolve(request.folder);
   const rows = embedded.paths.map((p) => ({ path: relative(root, p).split(sep).join('/') }));
-  await writeFileAtomic(request.out, predictionsCsv(rows, run.classes.map((c) => c.name), { zeroShot, debiased, finetuned, gla }));
+  await writeFileAtomic(request.out, predictionsCsv(rows, run.classes.map((c) => c.name), columnsFromLogits({ zeroShot, debiased, finetuned, gla })));
   return { predictionsPath: request.out, images: embedded.paths.length, failed: embedded.failed.length };
 }

@@ -6,7 +6,8 @@ import { checkPromptLengths } from '../dataset/manifest-checks';
 import type { DatasetItem } from '../dataset/discover';
 import { UserError, throwIfCancelled } from '../errors';
 import type { Matrix } from '../gla/matrix';
-import { normalizeRows, zeroShotLogits } from '../gla/zero-shot';
+import { normalizeRowsInPlace } from '../gla/zero-shot';
+import { LinearLogitsKernel, type LinearLogits } from '../gemm/linear-logits';
 import { EmbeddingCache } from '../store/embedding-cache';
 import type { AnalysisContext } from './analysis-context';
 import type { EmbeddedImages } from './embed-images';
@@ -74,15 +75,20 @@ export async function embedStage(ctx: AnalysisContext): Promise<Embedded> {
 export interface ZeroShotResult extends Embedded {
   /** The dataset items that have an embedding, in row order. */
   items: DatasetItem[];
-  /** Normalised image embeddings, N × D. */
+  /** Normalised image embeddings, N × D, float32. */
   features: Matrix;
-  /** The class head t_c, C × D. */
+  /** The class head t_c, C × D. z = s·⟨norm(x), t_c⟩ is computed from it in row blocks, never held whole. */
   head: Matrix;
-  /** z = s·⟨norm(x), t_c⟩, N × C. */
-  zeroShot: Matrix;
+  /** ONNX Runtime's GEMM for large problems (images × classes × dims ≥ GEMM_THRESHOLD); exact JavaScript below. */
+  linear?: LinearLogits;
+  /** Releases the GEMM session; the run calls it once it is done. */
+  release(): Promise<void>;
 }
 
-/** Step 2's z: the class head from prompts × templates (cached), then the zero-shot logits. */
+/** Images × classes × dims from which matrix products run on ONNX Runtime (below, JavaScript is as fast and exact). */
+export const GEMM_THRESHOLD = 1 << 20;
+
+/** Step 2's z: the class head from prompts × templates (cached), and the kernel that computes the zero-shot logits. */
 export async function zeroShotStage(ctx: AnalysisContext, embedded: Embedded): Promise<ZeroShotResult> {
   const { request, dataset, templates, timings, progress } = ctx;
   const { model } = embedded;
@@ -91,12 +97,13 @@ export async function zeroShotStage(ctx: AnalysisContext, embedded: Embedded): P
   const head = await buildHead(ctx, model, textCache);
   const rows = embedded.embedded;
   const items = rows.indices.map((i) => dataset.items[i]);
-  const features = normalizeRows({ data: rows.embeddings, rows: rows.paths.length, cols: rows.dim });
+  // The embeddings are this run's own copy: normalised in place, they are the N × D features (no second copy).
+  const features = normalizeRowsInPlace({ data: rows.embeddings, rows: rows.paths.length, cols: rows.dim });
   if (head.cols !== features.cols) throw new UserError(`the model's text embeddings are ${head.cols}-dimensional but its image embeddings are ${features.cols}-dimensional`);
-  const zeroShot = zeroShotLogits(features, head, model.folder.logitScale);
+  const kernel = features.rows * head.rows * features.cols >= GEMM_THRESHOLD ? await LinearLogitsKernel.create() : undefined;
   timings.lap('zeroShot');
   throwIfCancelled(ctx.hooks.signal);
-  return { ...embedded, items, features, head, zeroShot };
+  return { ...embedded, items, features, head, linear: kernel?.logits, release: async () => kernel?.release() };
 }
 
 function buildHead(ctx: AnalysisContext, model: OpenedModel, cache: EmbeddingCache): Promise<Matrix> {

@@ -1,5 +1,7 @@
 import { UserError, throwIfCancelled } from '../errors';
 import { glaLogits } from '../gla/ensemble';
+import { javascriptLinearLogits, rowBlocks, type LinearLogits } from '../gemm/linear-logits';
+import { rowsPerBlock } from '../gemm/probe-objective';
 import { classCounts, takeLabels, takeRows, type Matrix } from '../gla/matrix';
 import { DEFAULT_LAMBDAS, RESUMED_ITERATIONS, probeLogits, selectLinearProbe, trainLinearProbe, type LinearProbe, type ProbeAlgebraFactory, type ProbeParameters, type ProbeProgress, type ProbeSelection } from '../gla/probe/probe';
 import type { ProbeWarmStarts } from '../store/probe-warm-starts';
@@ -26,16 +28,28 @@ export interface LabelledData {
   previous?: ProbeWarmStarts;
   /** Digest of the features, labels, splits and warm start; equal to previous.fingerprint when nothing changed. */
   fingerprint?: string;
-  /** Normalised image embeddings, N × D. */
+  /** Where logits of a linear head are computed (ONNX Runtime's GEMM at scale); exact JavaScript when absent. */
+  linear?: LinearLogits;
+  /** Normalised image embeddings, N × D (float32 in a run). */
   features: Matrix;
-  /** Zero-shot logits s·cos, N × C. */
-  zeroShot: Matrix;
   labels: Int32Array;
   train: number[];
   val: number[];
   test: number[];
-  /** The zero-shot head scaled by the logit scale (C × D): the probe's warm start. */
+  /** The zero-shot head scaled by the logit scale (C × D): z = initWeights·x, and the probe's warm start. */
   initWeights: Float64Array;
+}
+
+const classesOf = (data: LabelledData): number => data.initWeights.length / data.features.cols;
+
+/** Zero-shot logits z = s·⟨x, t_c⟩ of some rows (DESIGN step 2), computed on demand: no N × C matrix is kept. */
+export function zeroShotRows(data: LabelledData, rows: readonly number[]): Promise<Matrix> {
+  return (data.linear ?? javascriptLinearLogits)(data.features, rows, { weights: data.initWeights, classes: classesOf(data) });
+}
+
+/** A probe's logits W·x + b for some rows, through the run's linear kernel. */
+export function probeRows(data: LabelledData, probe: ProbeParameters, rows: readonly number[]): Promise<Matrix> {
+  return (data.linear ?? javascriptLinearLogits)(data.features, rows, { weights: probe.weights, bias: probe.bias, classes: classesOf(data) });
 }
 
 export interface FittedPrior {
@@ -75,9 +89,9 @@ function unchanged(data: LabelledData): boolean {
 }
 
 /** DESIGN steps 1, 2 and 6: q and T on the labelled images (train ∪ val for few shots, else val). */
-export function fitPrior(data: LabelledData, rule: TemperatureRule = 'likelihood'): FittedPrior {
-  const { labels, zeroShot } = data;
-  const classes = zeroShot.cols;
+export async function fitPrior(data: LabelledData, rule: TemperatureRule = 'likelihood'): Promise<FittedPrior> {
+  const { labels } = data;
+  const classes = classesOf(data);
   const notes: string[] = [];
   if (data.train.length === 0) throw new UserError('no train images: the probe needs at least one labelled train image');
 
@@ -90,7 +104,8 @@ export function fitPrior(data: LabelledData, rule: TemperatureRule = 'likelihood
   const kept = labelledClasses(classCounts(priorLabels, classes));
   if (kept.length === 0) throw new UserError('no labelled images to fit the prior q on');
   const unlabelled = classes - kept.length;
-  const priorLogits = unlabelled ? takeColumns(takeRows(zeroShot, priorSet), kept) : takeRows(zeroShot, priorSet);
+  const setLogits = await zeroShotRows(data, priorSet);
+  const priorLogits = unlabelled ? takeColumns(setLogits, kept) : setLogits;
   const fitLabels = unlabelled ? remapLabels(priorLabels, kept, classes) : priorLabels;
   const fit =
     kept.length === 1
@@ -125,7 +140,7 @@ function trainByClass(data: LabelledData, classes: number): number[][] {
 /** DESIGN step 4: the probe on train with λ from val and T_ft on val; p_s from the train counts. */
 export async function fitProbe(data: LabelledData, fittedPrior: FittedPrior, hooks: ProbeHooks = {}): Promise<FittedModels> {
   const { labels } = data;
-  const classes = data.zeroShot.cols;
+  const classes = classesOf(data);
   const notes = [...fittedPrior.notes];
   const trainCounts = classCounts(takeLabels(labels, data.train), classes);
   // Step 4: λ on val; without a val split, on a seeded fifth of train, then refit on all of train.
@@ -161,10 +176,11 @@ export async function fitProbe(data: LabelledData, fittedPrior: FittedPrior, hoo
       previous: data.previous?.byLambda,
       reuse: unchanged(data),
       signal,
+      predict: (probe, features) => (data.linear ?? javascriptLinearLogits)(features, features.rows === 0 ? [] : Array.from({ length: features.rows }, (_, r) => r), { weights: probe.weights, bias: probe.bias, classes }),
       onProgress: onProgress && ((done, total, message) => onProgress(done, total + refits, `fitting the linear probe: ${message}`)),
     },
   );
-  const calibration = temperatureByLikelihood(probeLogits(selection.probe, takeRows(data.features, valIdx)), takeLabels(labels, valIdx), RUN_TEMPERATURE_BOUNDS);
+  const calibration = temperatureByLikelihood(await probeRows(data, selection.probe, valIdx), takeLabels(labels, valIdx), RUN_TEMPERATURE_BOUNDS);
   const ftTemperature = calibration.temperature;
   if (calibration.note) notes.push(`fine-tuned temperature: ${calibration.note}`);
   let probe: LinearProbe = selection.probe;
@@ -200,23 +216,30 @@ export function glaFor(models: FittedModels, zeroShot: Matrix, finetuned: Matrix
   });
 }
 
+/** Which probe predicts each row out of sample: the main one, its fold's, or none (abstains). */
+export interface CrossFit {
+  /** Per labelled row: a fold index into `folds`, MAIN_PROBE, or ABSTAINS. */
+  probeOf: Int32Array;
+  folds: (ProbeParameters | undefined)[];
+  /** Train images that are the only one of their class outside their fold. */
+  abstained: number;
+}
+export const MAIN_PROBE = -1;
+export const ABSTAINS = -2;
+
 /**
- * Out-of-sample probe logits for `indices` by k-fold cross-fitting (each fold's probe never saw its images),
- * warm-started from the full probe so each fold converges in a few iterations. Step 8's label issues use them.
+ * Out-of-sample probes for every labelled row (step 8's label issues, and the metrics without a test split). The
+ * main probe never saw val or test images, so it predicts them; train images are cross-fitted in k folds, each
+ * fold's probe warm-started from the main one so it converges in a few iterations.
  */
-export async function crossFittedProbeLogits(
-  data: LabelledData,
-  models: FittedModels,
-  indices: number[],
-  seed = 11,
-  maxIterations = 50,
-  hooks: ProbeHooks = {},
-): Promise<{ logits: Matrix; folds: (ProbeParameters | undefined)[]; abstained: number }> {
-  const classes = data.zeroShot.cols;
+export async function crossFitProbe(data: LabelledData, models: FittedModels, seed = 11, maxIterations = 50, hooks: ProbeHooks = {}): Promise<CrossFit> {
+  const classes = classesOf(data);
+  const rows = data.labels.length;
+  const probeOf = new Int32Array(rows).fill(MAIN_PROBE);
+  const indices = data.train;
   const labels = takeLabels(data.labels, indices);
   const k = Math.max(2, Math.min(CROSS_FIT_FOLDS, indices.length));
   const folds = stratifiedFolds(labels, k, seed);
-  const out = new Float64Array(indices.length * classes);
   const solutions: (ProbeParameters | undefined)[] = new Array(k).fill(undefined);
   const dim = data.features.cols;
   const { onProgress, signal } = hooks;
@@ -231,14 +254,21 @@ export async function crossFittedProbeLogits(
     // not fitted at all.
     const seen = new Uint8Array(classes);
     for (const i of fit) seen[data.labels[i]] = 1;
-    const held = indices.map((_, r) => r).filter((r) => folds[r] === f && seen[labels[r]] === 1);
-    abstained += indices.filter((_, r) => folds[r] === f && seen[labels[r]] === 0).length;
+    const held: number[] = [];
+    indices.forEach((i, r) => {
+      if (folds[r] !== f) return;
+      if (seen[labels[r]]) held.push(i);
+      else {
+        probeOf[i] = ABSTAINS;
+        abstained++;
+      }
+    });
     if (held.length === 0) continue;
     const previous = data.previous?.folds[f];
     const reusable = previous !== undefined && previous.weights.length === classes * dim;
-    let probe: LinearProbe = models.probe;
+    let probe: ProbeParameters = models.probe;
     if (fit.length && reusable && unchanged(data)) {
-      probe = { ...models.probe, ...previous };
+      probe = previous;
     } else if (fit.length) {
       probe = await trainLinearProbe(takeRows(data.features, fit), takeLabels(data.labels, fit), classes, {
         lambda: models.probe.lambda,
@@ -250,9 +280,30 @@ export async function crossFittedProbeLogits(
       });
     }
     solutions[f] = { weights: probe.weights, bias: probe.bias };
-    const logits = probeLogits(probe, takeRows(data.features, held.map((r) => indices[r])));
-    held.forEach((r, m) => out.set(logits.data.subarray(m * classes, (m + 1) * classes), r * classes));
+    for (const i of held) probeOf[i] = f;
   }
   await onProgress?.(k, k, `cross-fitted the probe on ${k} folds`);
-  return { logits: { data: out, rows: indices.length, cols: classes }, folds: solutions, abstained };
+  return { probeOf, folds: solutions, abstained };
+}
+
+/** Out-of-sample probe logits of some rows (each by its own probe; zeros where the probe abstains). */
+export async function outOfSampleRows(data: LabelledData, models: FittedModels, cross: CrossFit, rows: readonly number[]): Promise<Matrix> {
+  const classes = classesOf(data);
+  const out = data.linear ? new Float32Array(rows.length * classes) : new Float64Array(rows.length * classes);
+  const byProbe = new Map<number, number[]>();
+  rows.forEach((r, m) => {
+    const p = cross.probeOf[r];
+    if (p !== ABSTAINS) byProbe.set(p, [...(byProbe.get(p) ?? []), m]);
+  });
+  for (const [p, positions] of byProbe) {
+    const params = p === MAIN_PROBE ? models.probe : cross.folds[p]!;
+    const logits = await probeRows(data, params, positions.map((m) => rows[m]));
+    positions.forEach((m, k) => out.set(logits.data.subarray(k * classes, (k + 1) * classes), m * classes));
+  }
+  return { data: out, rows: rows.length, cols: classes };
+}
+
+/** All labelled rows in blocks of about 4 M logits. */
+export function blocksOf(data: LabelledData, rows: readonly number[]): Generator<number[]> {
+  return rowBlocks(rows, rowsPerBlock(classesOf(data)));
 }

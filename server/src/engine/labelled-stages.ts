@@ -2,21 +2,18 @@
 // issues (step 8). Plain data in, plain data out; the fit context is built once, before any fit runs.
 import { createHash } from 'node:crypto';
 import { throwIfCancelled } from '../errors';
-import { GemmKernels, onnxProbeAlgebra } from '../gemm/gemm-kernels';
-import { debiasedLogits } from '../gla/ensemble';
-import { MIN_LABEL_ISSUE_EVIDENCE, classesBelowEvidence, findLabelIssues, type LabelIssueCandidate } from '../gla/label-issues';
-import { takeLabels, takeRows, type Matrix } from '../gla/matrix';
-import { probeLogits } from '../gla/probe/probe';
-import { softmaxRows } from '../gla/softmax';
+import { ProbeObjectiveKernel } from '../gemm/probe-objective';
+import { ConfidentLearning, MIN_LABEL_ISSUE_EVIDENCE, classesBelowEvidence, type LabelIssueCandidate } from '../gla/label-issues';
+import { argmaxRow, takeLabels } from '../gla/matrix';
+import { EvaluationAccumulator } from '../gla/metrics';
+import { softmaxRow } from '../gla/softmax';
 import { ProbeWarmStartStore } from '../store/probe-warm-starts';
 import type { AnalysisContext } from './analysis-context';
-import { crossFittedProbeLogits, fitPrior, fitProbe, glaFor, type FittedModels, type LabelledData } from './fit-models';
+import { blocksOf, crossFitProbe, fitPrior, fitProbe, outOfSampleRows, zeroShotRows, type CrossFit, type FittedModels, type LabelledData } from './fit-models';
 import type { Scored } from './report-builder';
-import type { PerModel } from './report';
-import type { ZeroShotResult } from './embedding-stages';
+import { MODEL_KINDS, type ModelKind, type PerModel } from './report';
+import { GEMM_THRESHOLD, type ZeroShotResult } from './embedding-stages';
 
-/** Images × classes × dims above which the probe's products go to ONNX Runtime (below, JavaScript is as fast and exact). */
-const GEMM_THRESHOLD = 1 << 20;
 
 /** Digest of everything the probe fits depend on: features, labels, splits and the zero-shot warm start. */
 function dataFingerprint(data: Pick<LabelledData, 'features' | 'labels' | 'train' | 'val' | 'test' | 'initWeights'>): string {
@@ -31,44 +28,43 @@ function dataFingerprint(data: Pick<LabelledData, 'features' | 'labels' | 'train
 export interface Fitted {
   data: LabelledData;
   models: FittedModels;
-  /** Out-of-sample probe logits of every labelled image (k-fold cross-fitting). */
-  crossFitted: Matrix;
+  /** Which probe predicts each labelled image out of sample (k-fold cross-fitting on train). */
+  cross: CrossFit;
 }
 
 /** Steps 1, 2, 4, 6: q and T, the probe with λ on val, T_ft, and the cross-fitted probe. */
 export async function fitStage(ctx: AnalysisContext, zs: ZeroShotResult): Promise<Fitted> {
   const { request, dataset, timings, progress } = ctx;
   const { signal } = ctx.hooks;
-  const { items, features, zeroShot, head, model } = zs;
+  const { items, features, head, model } = zs;
   const names = dataset.classes.map((c) => c.name);
   const labels = Int32Array.from(items, (i) => i.label);
   const split = (s: string): number[] => items.map((item, r) => (item.split === s ? r : -1)).filter((r) => r >= 0);
   const base = {
     features,
-    zeroShot,
     labels,
     train: split('train'),
     val: split('val'),
     test: split('test'),
     initWeights: Float64Array.from(head.data, (v) => v * model.folder.logitScale),
+    linear: zs.linear,
   };
   progress('prior', 'estimating the pre-training prior q and the temperature');
-  const fittedPrior = fitPrior(base, request.temperatureRule);
+  const fittedPrior = await fitPrior(base, request.temperatureRule);
   timings.lap('prior');
   throwIfCancelled(signal);
 
   progress('probe', 'fitting the linear probe (λ on val)');
-  // Large problems run the probe's matrix products on ONNX Runtime's GEMM; small ones stay exact in JavaScript.
-  const kernels = items.length * names.length * features.cols >= GEMM_THRESHOLD ? await GemmKernels.create() : undefined;
+  // Large problems run the probe's objective on ONNX Runtime (fused, in row blocks); small ones stay exact in JavaScript.
+  const kernels = items.length * names.length * features.cols >= GEMM_THRESHOLD ? await ProbeObjectiveKernel.create() : undefined;
   // Re-analysis starts every probe fit from the previous run's solution for this dataset and model.
   const warmStarts = new ProbeWarmStartStore(request.cacheDir, { datasetRoot: dataset.root, modelId: model.namespace.modelId, classes: names, dim: features.cols });
   const data: LabelledData = {
     ...base,
-    algebra: kernels ? onnxProbeAlgebra(kernels) : undefined,
+    algebra: kernels?.algebra(),
     previous: await warmStarts.load(names.length, features.cols),
     fingerprint: dataFingerprint(base),
   };
-  const all = items.map((_, r) => r);
   // λ k of K, fold f of F and L-BFGS iterations, at most every 100 ms (and whenever a fit completes); the wait for
   // one macrotask there lets a cancel through even while the probe's products run in JavaScript.
   let lastProbeReport = { at: -Infinity, done: -1 };
@@ -83,58 +79,90 @@ export async function fitStage(ctx: AnalysisContext, zs: ZeroShotResult): Promis
     const models = await fitProbe(data, fittedPrior, { onProgress, signal });
     timings.lap('probe');
     progress('probe', 'cross-fitting the probe for out-of-sample predictions');
-    const folds = await crossFittedProbeLogits(data, models, all, undefined, undefined, { onProgress, signal });
-    if (folds.abstained) models.notes.push(`cross-fitting: ${folds.abstained} image(s) are the only one of their class outside their fold, so the probe abstains on them out of sample (GLA there is debiased zero-shot)`);
-    await warmStarts.save({ fingerprint: data.fingerprint!, byLambda: models.solutions, folds: folds.folds }, names.length, features.cols);
-    return { data, models, crossFitted: folds.logits };
+    const cross = await crossFitProbe(data, models, undefined, undefined, { onProgress, signal });
+    if (cross.abstained) models.notes.push(`cross-fitting: ${cross.abstained} image(s) are the only one of their class outside their fold, so the probe abstains on them out of sample (GLA there is debiased zero-shot)`);
+    await warmStarts.save({ fingerprint: data.fingerprint!, byLambda: models.solutions, folds: cross.folds }, names.length, features.cols);
+    timings.lap('crossFit');
+    return { data, models, cross };
   } finally {
     await kernels?.release();
   }
 }
 
-export interface Ensembled {
-  debiased: Matrix;
-  /** The probe's logits: its main fit on test rows, the cross-fitted ones elsewhere. */
-  finetuned: Matrix;
-  gla: Matrix;
+export interface ScoredRows {
+  /** Each model's prediction for every labelled image, in row order. */
+  predictions: PerModel<Int32Array>;
+  /** GLA's probability of its own prediction, per image. */
+  probability: Float64Array;
   scored: Scored;
+  issues: LabelIssueCandidate[];
+  notes: string[];
 }
 
-/** Steps 3, 5, 9: debiased zero-shot, GLA, and the four models scored on test (else cross-validated). */
-export function ensembleStage(ctx: AnalysisContext, fitted: Fitted): Ensembled {
-  const { data, models, crossFitted } = fitted;
+/**
+ * Steps 3, 5, 8 and 9 in one streamed pass over row blocks: debiased zero-shot, the out-of-sample probe and GLA for
+ * each block, each model's predictions and metrics (on test, else on every image, out of sample), and confident
+ * learning's thresholds; a second pass flags the label issues. No N × C matrix is held.
+ */
+export async function scoreStage(ctx: AnalysisContext, fitted: Fitted): Promise<ScoredRows> {
+  const { data, models, cross } = fitted;
   const classes = ctx.dataset.classes.length;
-  const all = Array.from(data.labels, (_, r) => r);
-  // Only the test rows take the main probe's logits (an N × C matrix less at 10 000 classes).
-  const mainProbe = probeLogits(models.probe, takeRows(data.features, data.test));
-  const finetuned: Matrix = data.test.length ? { data: Float64Array.from(crossFitted.data), rows: all.length, cols: classes } : crossFitted;
-  data.test.forEach((r, m) => finetuned.data.set(mainProbe.data.subarray(m * classes, (m + 1) * classes), r * classes));
-  const debiased = debiasedLogits(data.zeroShot, models.prior.logPrior, models.prior.temperature);
-  const gla = glaFor(models, data.zeroShot, finetuned);
-  ctx.timings.lap('crossFit');
-  throwIfCancelled(ctx.hooks.signal);
-  const evalRows = data.test.length ? data.test : all;
-  const scored: Scored = {
-    on: data.test.length ? 'test' : 'cross-validated (no test split)',
-    labels: takeLabels(data.labels, evalRows),
-    logits: {
-      zeroShot: takeRows(data.zeroShot, evalRows),
-      debiased: takeRows(debiased, evalRows),
-      finetuned: takeRows(finetuned, evalRows),
-      gla: takeRows(gla, evalRows),
-    } satisfies PerModel<Matrix>,
-  };
-  return { debiased, finetuned, gla, scored };
-}
-
-/** Step 8: confident learning on out-of-sample GLA probabilities, from the cross-fitted probe. */
-export function labelIssueStage(ctx: AnalysisContext, fitted: Fitted): { issues: LabelIssueCandidate[]; notes: string[] } {
-  const { data, models, crossFitted } = fitted;
   const names = ctx.dataset.classes.map((c) => c.name);
+  const n = data.labels.length;
+  const all = Array.from({ length: n }, (_, r) => r);
+  const evaluated = new Uint8Array(n);
+  for (const r of data.test.length ? data.test : all) evaluated[r] = 1;
+  const accumulators = Object.fromEntries(MODEL_KINDS.map((k) => [k, new EvaluationAccumulator(classes)])) as PerModel<EvaluationAccumulator>;
+  const predictions = Object.fromEntries(MODEL_KINDS.map((k) => [k, new Int32Array(n)])) as PerModel<Int32Array>;
+  const probability = new Float64Array(n);
+  const logPrior = models.prior.logPrior;
+  const a = 1 / models.prior.temperature;
+  const b = 1 / models.ftTemperature;
+  // Step 5's per-class offset −log q − log p_s, as glaLogits forms it.
+  const offset = Float64Array.from(logPrior, (l, j) => -l - models.logTrainPrior[j]);
+  const debiased = new Float64Array(classes);
+  const gla = new Float64Array(classes);
+  const p = new Float64Array(classes);
+  const learning = new ConfidentLearning(classes, MIN_LABEL_ISSUE_EVIDENCE);
+  const row = (z: Float32Array | Float64Array, f: Float32Array | Float64Array, off: number): void => {
+    for (let j = 0; j < classes; j++) {
+      debiased[j] = a * z[off + j] - logPrior[j];
+      gla[j] = b * f[off + j] + a * z[off + j] + offset[j];
+    }
+  };
+  ctx.progress('labelIssues', 'scoring the four models');
+  for (const block of blocksOf(data, all)) {
+    throwIfCancelled(ctx.hooks.signal);
+    const z = (await zeroShotRows(data, block)).data;
+    const f = (await outOfSampleRows(data, models, cross, block)).data;
+    block.forEach((r, m) => {
+      const off = m * classes;
+      const y = data.labels[r];
+      row(z, f, off);
+      const score = (kind: ModelKind, values: Float32Array | Float64Array, at: number): void => {
+        predictions[kind][r] = evaluated[r] ? accumulators[kind].add(values, at, y) : argmaxRow(values, at / classes, classes);
+      };
+      score('zeroShot', z, off);
+      score('debiased', debiased, 0);
+      score('finetuned', f, off);
+      score('gla', gla, 0);
+      softmaxRow(gla, 0, classes, p, 0);
+      probability[r] = p[predictions.gla[r]];
+      learning.addRow(p, 0, y);
+    });
+  }
+  ctx.timings.lap('score');
   ctx.progress('labelIssues', 'looking for mislabelled images');
-  const glaCrossFitted = glaFor(models, data.zeroShot, crossFitted);
-  const probabilities = { data: softmaxRows(glaCrossFitted.data, glaCrossFitted.rows, glaCrossFitted.cols), rows: glaCrossFitted.rows, cols: glaCrossFitted.cols };
-  const issues = findLabelIssues(probabilities, data.labels, MIN_LABEL_ISSUE_EVIDENCE);
+  for (const block of blocksOf(data, all)) {
+    throwIfCancelled(ctx.hooks.signal);
+    const z = (await zeroShotRows(data, block)).data;
+    const f = (await outOfSampleRows(data, models, cross, block)).data;
+    block.forEach((r, m) => {
+      row(z, f, m * classes);
+      softmaxRow(gla, 0, classes, p, 0);
+      learning.checkRow(p, 0, data.labels[r], r);
+    });
+  }
   const notes: string[] = [];
   const thin = classesBelowEvidence(data.labels, names.length, MIN_LABEL_ISSUE_EVIDENCE);
   if (thin.length) {
@@ -146,5 +174,10 @@ export function labelIssueStage(ctx: AnalysisContext, fitted: Fitted): { issues:
     );
   }
   ctx.timings.lap('labelIssues');
-  return { issues, notes };
+  const scored: Scored = {
+    on: data.test.length ? 'test' : 'cross-validated (no test split)',
+    labels: takeLabels(data.labels, data.test.length ? data.test : all),
+    evaluations: accumulators,
+  };
+  return { predictions, probability, scored, issues: learning.ranked(), notes };
 }

@@ -8,12 +8,14 @@ export interface PredictionRow {
   given?: string;
 }
 
+/** Each model's predicted class per row (absent models are blank columns: no probe in label-free runs). */
 export interface PredictionColumns {
-  zeroShot: Matrix;
-  debiased: Matrix;
-  /** Absent in label-free runs. */
-  finetuned?: Matrix;
-  gla?: Matrix;
+  zeroShot: Int32Array;
+  debiased: Int32Array;
+  finetuned?: Int32Array;
+  gla?: Int32Array;
+  /** The final model's probability of its prediction: GLA's, or the debiased model's in label-free runs. */
+  probability: Float64Array;
 }
 
 /**
@@ -23,15 +25,27 @@ export interface PredictionColumns {
 export function predictionsCsv(rows: PredictionRow[], names: string[], columns: PredictionColumns): string {
   const header = ['path', 'split', 'given', 'zeroShot', 'debiased', 'finetuned', 'gla', columns.gla ? 'glaProbability' : 'debiasedProbability'];
   const lines = [header.join(',')];
-  const final = columns.gla ?? columns.debiased;
   rows.forEach((row, i) => {
-    const pick = (m: Matrix | undefined): string => (m ? names[argmaxRow(m.data, i, m.cols)] : '');
-    const best = argmaxRow(final.data, i, final.cols);
-    const probability = Math.exp(final.data[i * final.cols + best] - logSumExpRow(final.data, i * final.cols, final.cols));
+    const pick = (m: Int32Array | undefined): string => (m ? names[m[i]] : '');
     lines.push(
       // Paths and class names are the user's text (defused); the probability stays a number.
-      csvLine([row.path, row.split ?? '', row.given ?? '', pick(columns.zeroShot), pick(columns.debiased), pick(columns.finetuned), pick(columns.gla), probability.toFixed(6)]),
+      csvLine([row.path, row.split ?? '', row.given ?? '', pick(columns.zeroShot), pick(columns.debiased), pick(columns.finetuned), pick(columns.gla), columns.probability[i].toFixed(6)]),
     );
   });
   return lines.join('\n') + '\n';
+}
+
+/** Columns from whole logits matrices (gla classify, label-free runs): argmax per row, the final model's probability. */
+export function columnsFromLogits(logits: { zeroShot: Matrix; debiased: Matrix; finetuned?: Matrix; gla?: Matrix }): PredictionColumns {
+  const argmax = (m: Matrix): Int32Array => Int32Array.from({ length: m.rows }, (_, i) => argmaxRow(m.data, i, m.cols));
+  const final = logits.gla ?? logits.debiased;
+  const best = argmax(final);
+  const probability = Float64Array.from(best, (p, i) => Math.exp(final.data[i * final.cols + p] - logSumExpRow(final.data, i * final.cols, final.cols)));
+  return {
+    zeroShot: argmax(logits.zeroShot),
+    debiased: argmax(logits.debiased),
+    finetuned: logits.finetuned && argmax(logits.finetuned),
+    gla: logits.gla && best,
+    probability,
+  };
 }

@@ -1,14 +1,15 @@
 import type { Dataset } from '../dataset/discover';
 import type { LabelIssueCandidate } from '../gla/label-issues';
-import { classCounts, type Matrix } from '../gla/matrix';
-import { classGroups, evaluateLogits, type Evaluation } from '../gla/metrics';
+import { classCounts } from '../gla/matrix';
+import { classGroups, type Evaluation, type EvaluationAccumulator } from '../gla/metrics';
 import { MODEL_KINDS, REPORT_VERSION, type ClassReport, type ConfusionPair, type ModelKind, type PerModel, type Report, type SplitName } from './report';
 
 export interface Scored {
   /** Which images: "test", or "cross-validated" when there is no test split. */
   on: string;
   labels: Int32Array;
-  logits: PerModel<Matrix>;
+  /** Each model's metrics, accumulated over those images as the run streamed them. */
+  evaluations: PerModel<EvaluationAccumulator>;
 }
 
 export interface ReportInputs {
@@ -64,8 +65,8 @@ export function buildReport(inputs: ReportInputs): Report {
     classCounts(Int32Array.from(dataset.items.filter((i) => i.split === split && i.label >= 0), (i) => i.label), classes);
   const counts = { train: support('train'), val: support('val'), test: support('test') };
   const byTrain = classGroups(counts.train);
-  const evaluations = scored ? perModel((k) => evaluateLogits(scored.logits[k], scored.labels, byQ)) : undefined;
-  const trainGroups = scored ? perModel((k) => evaluateLogits(scored.logits[k], scored.labels, byTrain)) : undefined;
+  const evaluations = scored ? perModel((k) => scored.evaluations[k].result(byQ)) : undefined;
+  const trainGroups = scored ? perModel((k) => scored.evaluations[k].result(byTrain)) : undefined;
   const metric = (e: Evaluation) => ({ top1: round(e.top1), meanRecall: round(e.meanRecall), head: nullable(e.head), medium: nullable(e.medium), tail: nullable(e.tail), nll: round(e.nll), ece: round(e.ece) });
   const unestimated = new Set(inputs.unestimatedPrior ?? []);
   const classReports: ClassReport[] = dataset.classes.map((cls, c) => ({

@@ -1,10 +1,10 @@
 /**
- * A minimal ONNX ModelProto writer: just enough protobuf to build one-operator graphs in memory (the probe's
+ * A minimal ONNX ModelProto writer: just enough protobuf to build small graphs in memory (the probe's
  * matrix products), so no ONNX tooling is needed at run time. Field numbers follow onnx.proto3.
  */
 
 /** ONNX TensorProto.DataType values we use. */
-export const OnnxType = { FLOAT: 1, DOUBLE: 11 } as const;
+export const OnnxType = { FLOAT: 1, INT64: 7, DOUBLE: 11 } as const;
 
 class Writer {
   private readonly parts: Uint8Array[] = [];

@@ -66,9 +66,9 @@ export function predictions(m: Matrix): Int32Array {
   return out;
 }
 
-/** The rows `indices` of a matrix, in that order, as a new float64 matrix. */
+/** The rows `indices` of a matrix, in that order, as a new matrix of the same precision. */
 export function takeRows(m: Matrix, indices: readonly number[]): Matrix {
-  const out = new Float64Array(indices.length * m.cols);
+  const out = m.data instanceof Float32Array ? new Float32Array(indices.length * m.cols) : new Float64Array(indices.length * m.cols);
   indices.forEach((i, k) => {
     for (let j = 0; j < m.cols; j++) out[k * m.cols + j] = m.data[i * m.cols + j];
   });

@@ -1,4 +1,4 @@
-import { assertLabels, argmaxRow, type Matrix } from './matrix';
+import { assertLabels, type Floats, type Matrix } from './matrix';
 import { logSumExpRow } from './softmax';
 
 export type ClassGroup = 'head' | 'medium' | 'tail';
@@ -44,54 +44,79 @@ function mean(values: (number | null)[]): number | null {
   return present.length ? present.reduce((a, b) => a + b, 0) / present.length : null;
 }
 
+/**
+ * The metrics of evaluateLogits, accumulated one row at a time: a run scores its rows in blocks, so no N × C matrix
+ * of any model is ever held whole. `result` may be taken under several groupings.
+ */
+export class EvaluationAccumulator {
+  private readonly support: Float64Array;
+  private readonly hits: Float64Array;
+  private readonly predicted: Float64Array;
+  private readonly binCount = new Float64Array(ECE_BINS);
+  private readonly binCorrect = new Float64Array(ECE_BINS);
+  private readonly binConfidence = new Float64Array(ECE_BINS);
+  private readonly predictionList: number[] = [];
+  private correct = 0;
+  private nll = 0;
+  private rows = 0;
+
+  constructor(private readonly classes: number) {
+    this.support = new Float64Array(classes);
+    this.hits = new Float64Array(classes);
+    this.predicted = new Float64Array(classes);
+  }
+
+  /** One row of logits at `data[off .. off + classes)` with label y; returns its prediction. */
+  add(data: Floats, off: number, y: number): number {
+    const cols = this.classes;
+    let p = 0;
+    for (let j = 1; j < cols; j++) if (data[off + j] > data[off + p]) p = j;
+    const lse = logSumExpRow(data, off, cols);
+    const confidence = Math.exp(data[off + p] - lse);
+    this.predictionList.push(p);
+    this.nll += lse - data[off + y];
+    this.support[y]++;
+    this.predicted[p]++;
+    const ok = p === y ? 1 : 0;
+    this.hits[y] += ok;
+    this.correct += ok;
+    const bin = Math.min(ECE_BINS - 1, Math.max(0, Math.ceil(confidence * ECE_BINS) - 1));
+    this.binCount[bin]++;
+    this.binCorrect[bin] += ok;
+    this.binConfidence[bin] += confidence;
+    this.rows++;
+    return p;
+  }
+
+  result(groups?: ClassGroup[]): Evaluation {
+    const { rows, hits } = this;
+    const perClassRecall = Array.from(this.support, (s, j) => (s > 0 ? hits[j] / s : null));
+    const perClassPrecision = Array.from(this.predicted, (s, j) => (s > 0 ? hits[j] / s : null));
+    let ece = 0;
+    for (let b = 0; b < ECE_BINS; b++) {
+      if (this.binCount[b] > 0) ece += Math.abs(this.binCorrect[b] - this.binConfidence[b]) / rows;
+    }
+    const byGroup = (g: ClassGroup): number | null => (groups ? mean(perClassRecall.filter((_, j) => groups[j] === g)) : null);
+    return {
+      top1: rows ? this.correct / rows : 0,
+      meanRecall: mean(perClassRecall) ?? 0,
+      perClassRecall,
+      perClassPrecision,
+      head: byGroup('head'),
+      medium: byGroup('medium'),
+      tail: byGroup('tail'),
+      nll: rows ? this.nll / rows : 0,
+      ece,
+      predictions: Int32Array.from(this.predictionList),
+    };
+  }
+}
+
 /** Top-1, per-class recall and precision, mean recall, head/medium/tail, NLL and ECE of logits against labels. */
 export function evaluateLogits(logits: Matrix, labels: Int32Array, groups?: ClassGroup[]): Evaluation {
   const { data, rows, cols } = logits;
   assertLabels(labels, rows, cols);
-  const support = new Float64Array(cols);
-  const hits = new Float64Array(cols);
-  const predicted = new Float64Array(cols);
-  const binCount = new Float64Array(ECE_BINS);
-  const binCorrect = new Float64Array(ECE_BINS);
-  const binConfidence = new Float64Array(ECE_BINS);
-  const predictions = new Int32Array(rows);
-  let correct = 0;
-  let nll = 0;
-  for (let i = 0; i < rows; i++) {
-    const off = i * cols;
-    const y = labels[i];
-    const p = argmaxRow(data, i, cols);
-    const lse = logSumExpRow(data, off, cols);
-    const confidence = Math.exp(data[off + p] - lse);
-    predictions[i] = p;
-    nll += lse - data[off + y];
-    support[y]++;
-    predicted[p]++;
-    const ok = p === y ? 1 : 0;
-    hits[y] += ok;
-    correct += ok;
-    const bin = Math.min(ECE_BINS - 1, Math.max(0, Math.ceil(confidence * ECE_BINS) - 1));
-    binCount[bin]++;
-    binCorrect[bin] += ok;
-    binConfidence[bin] += confidence;
-  }
-  const perClassRecall = Array.from(support, (s, j) => (s > 0 ? hits[j] / s : null));
-  const perClassPrecision = Array.from(predicted, (s, j) => (s > 0 ? hits[j] / s : null));
-  let ece = 0;
-  for (let b = 0; b < ECE_BINS; b++) {
-    if (binCount[b] > 0) ece += Math.abs(binCorrect[b] - binConfidence[b]) / rows;
-  }
-  const byGroup = (g: ClassGroup): number | null => (groups ? mean(perClassRecall.filter((_, j) => groups[j] === g)) : null);
-  return {
-    top1: rows ? correct / rows : 0,
-    meanRecall: mean(perClassRecall) ?? 0,
-    perClassRecall,
-    perClassPrecision,
-    head: byGroup('head'),
-    medium: byGroup('medium'),
-    tail: byGroup('tail'),
-    nll: rows ? nll / rows : 0,
-    ece,
-    predictions,
-  };
+  const accumulator = new EvaluationAccumulator(cols);
+  for (let i = 0; i < rows; i++) accumulator.add(data, i * cols, labels[i]);
+  return accumulator.result(groups);
 }

@@ -14,6 +14,19 @@ export function normalizeRows(m: Matrix): Matrix {
   return { data: out, rows, cols };
 }
 
+/** Scales each row to unit L2 norm in place (sums in float64): the run's N × D features stay one float32 matrix. */
+export function normalizeRowsInPlace(m: Matrix): Matrix {
+  const { data, rows, cols } = m;
+  for (let i = 0; i < rows; i++) {
+    const off = i * cols;
+    let sq = 0;
+    for (let j = 0; j < cols; j++) sq += data[off + j] * data[off + j];
+    const inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+    for (let j = 0; j < cols; j++) data[off + j] *= inv;
+  }
+  return m;
+}
+
 /**
  * The zero-shot head t_c (DESIGN, method): the normalised mean of the normalised text embeddings of each class's
  * prompts. `embeddings` holds classes × promptsPerClass rows, class-major.

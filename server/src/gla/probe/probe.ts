@@ -1,6 +1,6 @@
 import { UserError, throwIfCancelled } from '../../errors';
 import { minimizeLbfgs } from './lbfgs';
-import { assertFinite, assertLabels, classCounts, type Matrix } from '../matrix';
+import { assertFinite, assertLabels, classCounts, type Floats, type Matrix } from '../matrix';
 import { evaluateLogits } from '../metrics';
 import { probeInverseHessianDiagonal } from './probe-curvature';
 import { softmaxResidualsInPlace } from './probe-residual';
@@ -24,7 +24,7 @@ export interface LinearProbe {
  * The two matrix products the probe's objective needs over its training features X (n × d): they are nearly all
  * of its cost. The default runs in plain JavaScript; callers may supply a faster engine (ONNX Runtime's GEMM).
  */
-export interface ProbeAlgebra {
+export interface ProductsAlgebra {
   /** out[i·c + k] = Σ_j X[i, j]·W[k, j] */
   scores(weights: Float64Array, classes: number, out: Float64Array): void | Promise<void>;
   /** out[k·d + j] = Σ_i R[i, k]·X[i, j] */
@@ -32,8 +32,27 @@ export interface ProbeAlgebra {
   dispose?(): void | Promise<void>;
 }
 
+/**
+ * The whole data term at once, Σ_i w_i·CE(W·x_i + b, y_i), with its gradient in [W | b] layout: an engine that
+ * fuses the products with the softmax (ONNX Runtime, in row blocks) never hands an n × classes matrix back.
+ */
+export interface FusedAlgebra {
+  dataTerm(params: Float64Array, gradient: Float64Array): Promise<number>;
+  dispose?(): void | Promise<void>;
+}
+
+export type ProbeAlgebra = ProductsAlgebra | FusedAlgebra;
+
+/** What a fused algebra needs of the fit besides the features. */
+export interface ProbeProblem {
+  labels: Int32Array;
+  /** Per-sample weights summing to 1. */
+  sampleWeights: Float64Array;
+  classes: number;
+}
+
 /** Makes the algebra over one training set (row-major n × d, already centred). */
-export type ProbeAlgebraFactory = (features: Float64Array, n: number, d: number) => ProbeAlgebra | Promise<ProbeAlgebra>;
+export type ProbeAlgebraFactory = (features: Floats, n: number, d: number, problem: ProbeProblem) => ProbeAlgebra | Promise<ProbeAlgebra>;
 
 /** Plain JavaScript products: exact float64, dependency-free, fine for small problems and tests. */
 export const javascriptAlgebra: ProbeAlgebraFactory = (x, n, d) => ({
@@ -90,6 +109,8 @@ export interface ProbeOptions {
 export interface TrainedProbe extends LinearProbe {
   objective: number;
   iterations: number;
+  /** Objective evaluations (each one pass over the training set). */
+  evaluations?: number;
   converged: boolean;
 }
 
@@ -128,7 +149,8 @@ export async function trainLinearProbe(features: Matrix, labels: Int32Array, cla
   // better conditioned when embeddings share a large common component, as CLIP's do.
   const mean = new Float64Array(dim);
   for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) mean[j] += x[i * dim + j] / n;
-  const centred = new Float64Array(n * dim);
+  // float32 features stay float32 (half the memory at scale); the JavaScript products still sum in float64.
+  const centred = x instanceof Float32Array ? new Float32Array(n * dim) : new Float64Array(n * dim);
   for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) centred[i * dim + j] = x[i * dim + j] - mean[j];
   const start = new Float64Array(size);
   if (options.init) {
@@ -137,24 +159,8 @@ export async function trainLinearProbe(features: Matrix, labels: Int32Array, cla
     if (options.init.bias) start.set(options.init.bias, classes * dim);
     for (let k = 0; k < classes; k++) start[classes * dim + k] += dot(options.init.weights, k * dim, mean, dim);
   }
-  const algebra = await (options.algebra ?? javascriptAlgebra)(centred, n, dim);
-  // One n × classes buffer: the scores, then in place their residuals (no second matrix of that size).
-  const buffer = new Float64Array(n * classes);
-  const backProjected = new Float64Array(classes * dim);
-  const objective = async (params: Float64Array, grad: Float64Array): Promise<number> => {
-    const biasOff = classes * dim;
-    await algebra.scores(params.subarray(0, biasOff), classes, buffer);
-    const biasGradient = grad.subarray(biasOff);
-    biasGradient.fill(0);
-    const loss = softmaxResidualsInPlace(buffer, params.subarray(biasOff), labels, weights, classes, biasGradient);
-    await algebra.backProject(buffer, classes, backProjected);
-    let penalty = 0;
-    for (let k = 0; k < biasOff; k++) {
-      penalty += params[k] * params[k];
-      grad[k] = backProjected[k] + lambda * params[k];
-    }
-    return loss + 0.5 * lambda * penalty;
-  };
+  const algebra = await (options.algebra ?? javascriptAlgebra)(centred, n, dim, { labels, sampleWeights: weights, classes });
+  const objective = 'dataTerm' in algebra ? fusedObjective(algebra, classes * dim, lambda) : productsObjective(algebra, labels, weights, classes, dim, lambda, n);
   const maxIterations = options.maxIterations ?? 500;
   const { onProgress } = options;
   const precondition = options.precondition ?? lambda * classes >= PRECONDITION_FROM;
@@ -174,7 +180,41 @@ export async function trainLinearProbe(features: Matrix, labels: Int32Array, cla
   await onProgress?.(maxIterations, maxIterations, `L-BFGS ${result.converged ? 'converged' : 'stopped'} after ${result.iterations} iterations (${result.evaluations} evaluations)`);
   const trained = result.x.slice(0, classes * dim);
   const bias = Float64Array.from(result.x.subarray(classes * dim), (b, k) => b - dot(trained, k * dim, mean, dim));
-  return { classes, dim, weights: trained, bias, lambda, objective: result.value, iterations: result.iterations, converged: result.converged };
+  return { classes, dim, weights: trained, bias, lambda, objective: result.value, iterations: result.iterations, evaluations: result.evaluations, converged: result.converged };
+}
+
+/** The objective over products in JavaScript (or any two-product engine): one n × classes buffer, reused. */
+function productsObjective(algebra: ProductsAlgebra, labels: Int32Array, weights: Float64Array, classes: number, dim: number, lambda: number, n: number) {
+  // One n × classes buffer: the scores, then in place their residuals (no second matrix of that size).
+  const buffer = new Float64Array(n * classes);
+  const backProjected = new Float64Array(classes * dim);
+  return async (params: Float64Array, grad: Float64Array): Promise<number> => {
+    const biasOff = classes * dim;
+    await algebra.scores(params.subarray(0, biasOff), classes, buffer);
+    const biasGradient = grad.subarray(biasOff);
+    biasGradient.fill(0);
+    const loss = softmaxResidualsInPlace(buffer, params.subarray(biasOff), labels, weights, classes, biasGradient);
+    await algebra.backProject(buffer, classes, backProjected);
+    let penalty = 0;
+    for (let k = 0; k < biasOff; k++) {
+      penalty += params[k] * params[k];
+      grad[k] = backProjected[k] + lambda * params[k];
+    }
+    return loss + 0.5 * lambda * penalty;
+  };
+}
+
+/** The objective over a fused data term: only the penalty is added here. */
+function fusedObjective(algebra: FusedAlgebra, biasOff: number, lambda: number) {
+  return async (params: Float64Array, grad: Float64Array): Promise<number> => {
+    const loss = await algebra.dataTerm(params, grad);
+    let penalty = 0;
+    for (let k = 0; k < biasOff; k++) {
+      penalty += params[k] * params[k];
+      grad[k] += lambda * params[k];
+    }
+    return loss + 0.5 * lambda * penalty;
+  };
 }
 
 /** Probe logits for every row of `features`. */
@@ -236,6 +276,8 @@ export async function selectLinearProbe(
     onProgress?: ProbeProgress;
     /** Checked between iterations: an aborted signal stops the path with CancelledError. */
     signal?: AbortSignal;
+    /** Where validation logits are computed (ONNX Runtime's GEMM at scale); probeLogits in JavaScript by default. */
+    predict?: (probe: LinearProbe, features: Matrix) => Promise<Matrix>;
   } = {},
 ): Promise<ProbeSelection> {
   const lambdas = options.lambdas ?? DEFAULT_LAMBDAS;
@@ -270,7 +312,7 @@ export async function selectLinearProbe(
           });
     solutions.set(lambda, { weights: probe.weights, bias: probe.bias });
     init = { weights: probe.weights, bias: probe.bias };
-    const evaluation = evaluateLogits(probeLogits(probe, val.features), val.labels);
+    const evaluation = evaluateLogits(options.predict ? await options.predict(probe, val.features) : probeLogits(probe, val.features), val.labels);
     candidates.push({ lambda, accuracy: evaluation.top1, nll: evaluation.nll });
     if (!best || evaluation.top1 > best.accuracy || (evaluation.top1 === best.accuracy && evaluation.nll < best.nll)) {
       best = { probe, accuracy: evaluation.top1, nll: evaluation.nll };
