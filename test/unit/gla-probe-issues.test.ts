@@ -70,7 +70,7 @@ test('the fused ONNX Runtime objective gives the reference probe, to float32 pre
 });
 
 test('the fused objective and its gradient match exact JavaScript over several row blocks, in float32', async () => {
-  // 1 000 classes: 4 194 rows per block, so 9 000 rows span three blocks, the last one short.
+  // 1 000 classes: 8 388 rows per block, so 9 000 rows span two blocks, the last one short.
   const classes = 1000;
   const n = 9000;
   const d = 6;

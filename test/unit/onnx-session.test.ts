@@ -46,7 +46,7 @@ test('tiny CLIP vision tower matches the numpy reference', async () => {
 test('tiny CLIP text tower matches the numpy reference', async () => {
   const session = await createTextSession(towerPath('tiny-clip', 'text'), cpu());
   assert.equal(session.hasAttentionMask, true);
-  assert.equal(session.contextLength, 77);
+  assert.equal(session.contextLength, undefined, 'it takes any length up to 77, as Hugging Face exports do');
   for (let i = 0; i < refs.text.length; i++) {
     const { ids, mask, expected, n, len } = await textInputs(i);
     const out = await embedTexts(session, ids, mask, n, len);

@@ -36,11 +36,14 @@ export async function buildTextHead(model: OpenedModel, names: readonly string[]
         const chunk = missing.slice(start, start + batch);
         const out = await embedder.embed(chunk.map((k) => texts[k]), batch, options.signal);
         const dim = out.length / chunk.length;
-        for (let j = 0; j < chunk.length; j++) {
-          const e = out.slice(j * dim, (j + 1) * dim);
-          await cache.put(textKey(texts[chunk[j]]), e);
-          rows[chunk[j]] = cache.asStored(e);
-        }
+        // The batch's cache entries are written together: one at a time, 7 000 prompts wait on 7 000 file writes.
+        await Promise.all(
+          chunk.map(async (k, j) => {
+            const e = out.slice(j * dim, (j + 1) * dim);
+            await cache.put(textKey(texts[k]), e);
+            rows[k] = cache.asStored(e);
+          }),
+        );
         options.onProgress?.(texts.length - missing.length + start + chunk.length, texts.length);
       }
     } finally {

@@ -4,9 +4,9 @@ import type { Floats } from '../gla/matrix';
 import type { ProbeAlgebraFactory, ProbeProblem } from '../gla/probe/probe';
 import { OnnxType, onnxModel } from './onnx-proto';
 
-/** Rows per block: about 4 M logits (16 MB of float32 per intermediate), so memory stays flat as N grows. */
+/** Rows per block: about 8 M logits (32 MB of float32 per intermediate), so memory stays flat as N grows. */
 export function rowsPerBlock(classes: number): number {
-  return Math.max(256, Math.floor((1 << 22) / Math.max(1, classes)));
+  return Math.max(256, Math.floor((1 << 23) / Math.max(1, classes)));
 }
 
 /**

@@ -114,10 +114,16 @@ def build_text(rng):
     """A light text tower with CLIP's text I/O and embedding width: the analysis benchmark needs zero-shot logits,
     and encoding a few dozen prompts is a negligible share of the run, so a full 12-layer transformer is not built."""
     g = GraphBuilder('clip_text_light')
-    ids = g.input('input_ids', INT64, ['batch_size', CONTEXT])
-    g.input('attention_mask', INT64, ['batch_size', CONTEXT])
+    # Any length up to 77, as Hugging Face's exports take it: the positions are cut to the input's length.
+    ids = g.input('input_ids', INT64, ['batch_size', 'sequence_length'])
+    g.input('attention_mask', INT64, ['batch_size', 'sequence_length'])
     x = g.op('Gather', [g.const(randn(rng, (VOCAB, EMBED), 0.02), 'token_embedding'), ids], base='token_embed', axis=0)
-    x = g.op('Add', [x, g.const(randn(rng, (CONTEXT, EMBED), 0.01), 'position_embedding')], base='embed')
+    length = g.op('Gather', [g.op('Shape', [ids], base='ids.shape'), g.const(np.array([1], np.int64), 'length.axis')],
+                  base='length', axis=0)
+    zero = g.const(np.array([0], np.int64), 'zero')
+    positions = g.op('Slice', [g.const(randn(rng, (CONTEXT, EMBED), 0.01), 'position_embedding'), zero, length, zero],
+                     base='positions')
+    x = g.op('Add', [x, positions], base='embed')
     x = g.layer_norm(x, np.ones(EMBED, np.float32), np.zeros(EMBED, np.float32), base='final_layer_norm')
     # Pool at the end-of-text token, the highest id in each row, as CLIP does.
     eot = g.op('ArgMax', [g.op('Cast', [ids], base='ids.int32', to=6)], base='eot_index', axis=1, keepdims=1)
