@@ -1,7 +1,7 @@
 // ImageNet-shaped cases for issue 11 (1000 classes, 512-d embeddings via --embeddings): a dataset of class folders
 // under train/val/test, one tiny JPEG hard-linked for every image (the run never decodes them), PREFIX.npy +
 // PREFIX.json embeddings, and label errors planted in train. Written once per size into bench-data/ (git-ignored).
-import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { seededRandom } from '../../server/src/dataset/splits';
@@ -48,7 +48,7 @@ export async function ensureImagenetShaped(shape: ImagenetShape = {}): Promise<I
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(join(tmp, 'dataset'), { recursive: true });
   const jpeg = join(tmp, 'one.jpg');
-  await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 120, g: 90, b: 60 } } }).jpeg().toFile(jpeg);
+  await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 120, g: 90, b: 60 } } }).jpeg().toFile(join(tmp, 'source.jpg'));
   const random = seededRandom(seed);
   const centres = new Float32Array(classes * dim);
   for (let k = 0; k < centres.length; k++) centres[k] = normal(random);
@@ -79,12 +79,14 @@ export async function ensureImagenetShaped(shape: ImagenetShape = {}): Promise<I
         }
         const relative = `${split}/${names[folder]}/img_${String(r).padStart(7, '0')}.jpg`;
         if (folder !== c) planted.push(relative);
-        linkSync(jpeg, join(tmp, 'dataset', relative));
+        // ext4 allows 65 000 links to one file: a fresh copy of the JPEG every 50 000 images.
+        if (r % 50_000 === 0) copyFileSync(join(tmp, 'source.jpg'), jpeg + `.${r}`);
+        linkSync(jpeg + `.${r - (r % 50_000)}`, join(tmp, 'dataset', relative));
         paths.push(relative);
       }
     }
   }
-  rmSync(jpeg);
+  for (const f of readdirSync(tmp)) if (f.startsWith('one.jpg.') || f === 'source.jpg') rmSync(join(tmp, f));
   writeFileSync(join(tmp, 'embeddings.npy'), serializeNpy({ dtype: 'float32', shape: [images, dim], data }));
   writeFileSync(join(tmp, 'embeddings.json'), JSON.stringify({ dim, paths: paths.map((p) => `dataset/${p}`) }));
   writeFileSync(join(tmp, 'planted.json'), JSON.stringify(planted));

@@ -13,6 +13,7 @@ import type { AnalysisContext } from './analysis-context';
 import type { EmbeddedImages } from './embed-images';
 import { embedWithModel } from './embed-with-model';
 import { DEFAULT_MODEL, openModel, type OpenedModel } from './open-model';
+import { checkRunFits } from './memory-estimate';
 import { loadPrecomputedEmbeddings } from './precomputed-embeddings';
 import type { Report } from './report';
 import { buildTextHead } from './text-head';
@@ -42,6 +43,9 @@ export async function embedStage(ctx: AnalysisContext): Promise<Embedded> {
     onProgress: (p) => progress('model', `downloading ${p.file}`, p.done, p.total),
   });
   timings.lap('model');
+  // A size this machine cannot hold is refused now, with the estimate, rather than by running out of memory later.
+  const dim = precomputed?.dim ?? model.folder.dim;
+  if (dim) checkRunFits({ images: dataset.items.length, classes: dataset.classes.length, dim, labelFree: dataset.labelFree });
   // The CLI shows the prompt lengths the language server checks; the model's own tokenizer counts them.
   if (dataset.manifest && hooks.onManifestWarning) {
     const tokenizer = await loadTokenizer(model.folder.dir).catch(() => undefined);

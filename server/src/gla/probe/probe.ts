@@ -165,13 +165,15 @@ export async function trainLinearProbe(features: Matrix, labels: Int32Array, cla
   const { onProgress } = options;
   const precondition = options.precondition ?? lambda * classes >= PRECONDITION_FROM;
   let result;
+  let diagonal: Float64Array | undefined;
   try {
     result = await minimizeLbfgs(objective, start, {
       gradientTolerance: options.gradientTolerance ?? 1e-6,
       maxIterations,
       relativeDecrease: options.relativeDecrease ?? 1e-9,
       signal: options.signal,
-      preconditioner: precondition ? () => probeInverseHessianDiagonal(centred, weights, classes, dim, lambda) : undefined,
+      // Point-independent, so computed once per fit (an n × d pass) rather than at every iteration.
+      preconditioner: precondition ? () => (diagonal ??= probeInverseHessianDiagonal(centred, weights, classes, dim, lambda)) : undefined,
       onIteration: onProgress && ((iteration) => onProgress(iteration, maxIterations, `L-BFGS iteration ${iteration}`)),
     });
   } finally {
