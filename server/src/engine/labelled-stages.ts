@@ -130,9 +130,13 @@ export async function scoreStage(ctx: AnalysisContext, fitted: Fitted): Promise<
       gla[j] = b * f[off + j] + a * z[off + j] + offset[j];
     }
   };
-  ctx.progress('labelIssues', 'scoring the four models');
-  for (const block of blocksOf(data, all)) {
+  // Two passes over the rows, one bar: scoring, then confident learning's flags.
+  const blocks = [...blocksOf(data, all)];
+  let done = 0;
+  const step = (message: string): void => ctx.progress('labelIssues', message, done++, 2 * blocks.length);
+  for (const block of blocks) {
     throwIfCancelled(ctx.hooks.signal);
+    step('scoring the four models');
     const z = (await zeroShotRows(data, block)).data;
     const f = (await outOfSampleRows(data, models, cross, block)).data;
     block.forEach((r, m) => {
@@ -152,9 +156,9 @@ export async function scoreStage(ctx: AnalysisContext, fitted: Fitted): Promise<
     });
   }
   ctx.timings.lap('score');
-  ctx.progress('labelIssues', 'looking for mislabelled images');
-  for (const block of blocksOf(data, all)) {
+  for (const block of blocks) {
     throwIfCancelled(ctx.hooks.signal);
+    step('looking for mislabelled images');
     const z = (await zeroShotRows(data, block)).data;
     const f = (await outOfSampleRows(data, models, cross, block)).data;
     block.forEach((r, m) => {
@@ -163,6 +167,7 @@ export async function scoreStage(ctx: AnalysisContext, fitted: Fitted): Promise<
       learning.checkRow(p, 0, data.labels[r], r);
     });
   }
+  ctx.progress('labelIssues', 'looked for mislabelled images', done, 2 * blocks.length);
   const notes: string[] = [];
   const thin = classesBelowEvidence(data.labels, names.length, MIN_LABEL_ISSUE_EVIDENCE);
   if (thin.length) {
