@@ -85,7 +85,7 @@ test('the fused objective and its gradient match exact JavaScript over several r
   const exactLoss = await js(params, exact);
   const kernel = await ProbeObjectiveKernel.create(1);
   try {
-    const fused = (await kernel.algebra()(Float32Array.from(x), n, d, { labels, sampleWeights, classes })) as { dataTerm(p: Float64Array, g: Float64Array): Promise<number> };
+    const fused = (await kernel.algebra()(Float32Array.from(x), n, d, { labels, sampleWeights, classes, mean: new Float64Array(d) })) as { dataTerm(p: Float64Array, g: Float64Array): Promise<number> };
     const gradient = new Float64Array(params.length);
     const loss = await fused.dataTerm(params, gradient);
     assert.ok(Math.abs(loss - exactLoss) < 1e-5 * exactLoss, `${loss} vs ${exactLoss}`);

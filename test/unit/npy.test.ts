@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { parseNpy, serializeNpy } from '../../server/src/store/npy';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseNpy, readNpyHeader, readNpyRowsInto, serializeNpy } from '../../server/src/store/npy';
 import { GlaCase } from '../helpers/gla-cases';
 
 test('reads NumPy-written float32, float64 and int64 arrays', () => {
@@ -43,4 +45,30 @@ test('anything else is a clear error', () => {
   assert.throws(() => parseNpy(header('>f4')), /big-endian/);
   assert.throws(() => parseNpy(header('<f4', "'fortran_order': True, 'shape': (2,), ")), /Fortran-ordered/);
   assert.throws(() => parseNpy(header('<f8', "'fortran_order': False, 'shape': (9,), ")), /truncated data/);
+});
+
+test('chosen rows stream into a float32 matrix in chunks, from float32 and float64 files alike', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gla-npy-rows-'));
+  try {
+    const rows = 7;
+    const dim = 3;
+    const values = Float64Array.from({ length: rows * dim }, (_, k) => k + 0.25);
+    for (const dtype of ['float32', 'float64'] as const) {
+      const path = join(dir, `${dtype}.npy`);
+      writeFileSync(path, serializeNpy({ dtype, shape: [rows, dim], data: dtype === 'float32' ? Float32Array.from(values) : values }));
+      const header = await readNpyHeader(path);
+      assert.deepEqual(header.shape, [rows, dim]);
+      // File rows 5, 0 and 3 into destination rows 0, 1 and 2; the rest skipped. Chunks of two rows cross every boundary.
+      const target = Int32Array.from([1, -1, -1, 2, -1, 0, -1]);
+      const dest = new Float32Array(3 * dim).fill(NaN);
+      await readNpyRowsInto(path, header, target, dest, 2 * dim * (dtype === 'float32' ? 4 : 8));
+      assert.deepEqual(Array.from(dest), [15.25, 16.25, 17.25, 0.25, 1.25, 2.25, 9.25, 10.25, 11.25]);
+    }
+    // A file cut short is a clear error, not zeros.
+    const cut = join(dir, 'cut.npy');
+    writeFileSync(cut, readFileSync(join(dir, 'float32.npy')).subarray(0, 128 + 10));
+    await assert.rejects(readNpyRowsInto(cut, await readNpyHeader(cut), new Int32Array(rows).fill(0), new Float32Array(dim)), /truncated data/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

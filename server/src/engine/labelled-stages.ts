@@ -6,7 +6,7 @@ import { ProbeObjectiveKernel } from '../gemm/probe-objective';
 import { ConfidentLearning, MIN_LABEL_ISSUE_EVIDENCE, classesBelowEvidence, type LabelIssueCandidate } from '../gla/label-issues';
 import { argmaxRow, takeLabels } from '../gla/matrix';
 import { EvaluationAccumulator } from '../gla/metrics';
-import { softmaxRow } from '../gla/softmax';
+import { logSumExpRow, softmaxRow } from '../gla/softmax';
 import { ProbeWarmStartStore } from '../store/probe-warm-starts';
 import type { AnalysisContext } from './analysis-context';
 import { blocksOf, crossFitProbe, fitPrior, fitProbe, outOfSampleRows, zeroShotRows, type CrossFit, type FittedModels, type LabelledData } from './fit-models';
@@ -102,7 +102,7 @@ export interface ScoredRows {
 /**
  * Steps 3, 5, 8 and 9 in one streamed pass over row blocks: debiased zero-shot, the out-of-sample probe and GLA for
  * each block, each model's predictions and metrics (on test, else on every image, out of sample), and confident
- * learning's thresholds; a second pass flags the label issues. No N × C matrix is held.
+ * learning's thresholds; a second pass over the disputed rows flags the label issues. No N × C matrix is held.
  */
 export async function scoreStage(ctx: AnalysisContext, fitted: Fitted): Promise<ScoredRows> {
   const { data, models, cross } = fitted;
@@ -130,10 +130,13 @@ export async function scoreStage(ctx: AnalysisContext, fitted: Fitted): Promise<
       gla[j] = b * f[off + j] + a * z[off + j] + offset[j];
     }
   };
-  // Two passes over the rows, one bar: scoring, then confident learning's flags.
+  // Two passes, one bar: scoring every row, then confident learning's flags on the rows whose GLA argmax disputes
+  // their label (no other row can be flagged).
   const blocks = [...blocksOf(data, all)];
+  const disputed: number[] = [];
   let done = 0;
-  const step = (message: string): void => ctx.progress('labelIssues', message, done++, 2 * blocks.length);
+  let total = 2 * blocks.length;
+  const step = (message: string): void => ctx.progress('labelIssues', message, done++, total);
   for (const block of blocks) {
     throwIfCancelled(ctx.hooks.signal);
     step('scoring the four models');
@@ -149,14 +152,20 @@ export async function scoreStage(ctx: AnalysisContext, fitted: Fitted): Promise<
       score('zeroShot', z, off);
       score('debiased', debiased, 0);
       score('finetuned', f, off);
-      score('gla', gla, 0);
-      softmaxRow(gla, 0, classes, p, 0);
-      probability[r] = p[predictions.gla[r]];
-      learning.addRow(p, 0, y);
+      // GLA's probabilities from one log-sum-exp: of its prediction (predictions.csv) and of the given class
+      // (confident learning's thresholds). Only rows it predicts otherwise than labelled can be flagged.
+      const lse = logSumExpRow(gla, 0, classes);
+      const predicted = evaluated[r] ? accumulators.gla.add(gla, 0, y, lse) : argmaxRow(gla, 0, classes);
+      predictions.gla[r] = predicted;
+      probability[r] = Math.exp(gla[predicted] - lse);
+      learning.addRow(Math.exp(gla[y] - lse), y);
+      if (predicted !== y) disputed.push(r);
     });
   }
   ctx.timings.lap('score');
-  for (const block of blocks) {
+  const recheck = [...blocksOf(data, disputed)];
+  total = blocks.length + recheck.length;
+  for (const block of recheck) {
     throwIfCancelled(ctx.hooks.signal);
     step('looking for mislabelled images');
     const z = (await zeroShotRows(data, block)).data;
@@ -167,7 +176,7 @@ export async function scoreStage(ctx: AnalysisContext, fitted: Fitted): Promise<
       learning.checkRow(p, 0, data.labels[r], r);
     });
   }
-  ctx.progress('labelIssues', 'looked for mislabelled images', done, 2 * blocks.length);
+  ctx.progress('labelIssues', `looked for mislabelled images among the ${disputed.length} the GLA model disputes`, total, total);
   const notes: string[] = [];
   const thin = classesBelowEvidence(data.labels, names.length, MIN_LABEL_ISSUE_EVIDENCE);
   if (thin.length) {

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import { UserError } from '../errors';
-import { readNpy } from '../store/npy';
+import { readNpyHeader, readNpyRowsInto } from '../store/npy';
 import type { DatasetItem } from '../dataset/discover';
 import type { EmbeddedImages } from './embed-images';
 
@@ -28,11 +28,12 @@ export async function loadPrecomputedEmbeddings(prefix: string, items: readonly 
   if (!Array.isArray(manifest.paths) || !manifest.paths.every((p) => typeof p === 'string')) {
     throw new UserError(`${base}.json: expected {"paths": [...]} listing the image of each row`);
   }
-  const array = await readNpy(`${base}.npy`);
-  if (array.shape.length !== 2 || (array.dtype !== 'float32' && array.dtype !== 'float64')) {
-    throw new UserError(`${base}.npy: expected a 2-D float array of embeddings, got ${array.dtype} (${array.shape.join(', ')})`);
+  // Only the header now: the rows are streamed into the run's own matrix below, so the file is never held whole.
+  const header = await readNpyHeader(`${base}.npy`);
+  if (header.shape.length !== 2 || (header.dtype !== 'float32' && header.dtype !== 'float64')) {
+    throw new UserError(`${base}.npy: expected a 2-D float array of embeddings, got ${header.dtype} (${header.shape.join(', ')})`);
   }
-  const [rows, dim] = array.shape;
+  const [rows, dim] = header.shape;
   if (rows !== manifest.paths.length) throw new UserError(`${base}.npy has ${rows} rows but ${base}.json lists ${manifest.paths.length} paths`);
   const here = dirname(resolve(base));
   const normalise = (p: string): string => p.split(sep).join('/');
@@ -66,8 +67,11 @@ export async function loadPrecomputedEmbeddings(prefix: string, items: readonly 
     }
   });
   const embeddings = new Float32Array(found.length * dim);
-  found.forEach((r, k) => {
-    for (let d = 0; d < dim; d++) embeddings[k * dim + d] = Number(array.data[r * dim + d]);
-  });
+  const target = new Int32Array(rows).fill(-1);
+  // Two images may match one row: the file is read into the first, the others copy it.
+  const copies: [number, number][] = [];
+  found.forEach((r, k) => (target[r] >= 0 ? copies.push([target[r], k]) : (target[r] = k)));
+  await readNpyRowsInto(`${base}.npy`, header, target, embeddings);
+  for (const [from, to] of copies) embeddings.copyWithin(to * dim, from * dim, (from + 1) * dim);
   return { paths: indices.map((i) => items[i].path), indices, embeddings, dim, failed, cached: found.length, computed: 0, model: manifest.model };
 }

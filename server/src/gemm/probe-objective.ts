@@ -15,6 +15,14 @@ export function rowsPerBlock(classes: number): number {
  * feature column of ones, so one back-projection gives the gradients of W and b together. Only C·(D+1) numbers and
  * the rows' losses cross back into JavaScript, where the loss is summed in float64.
  */
+interface Block {
+  x: Ort.Tensor;
+  y: Ort.Tensor;
+  sw: Ort.Tensor;
+  start: number;
+  rows: number;
+}
+
 export class ProbeObjectiveKernel {
   private constructor(private readonly session: Ort.InferenceSession) {}
 
@@ -58,29 +66,45 @@ export class ProbeObjectiveKernel {
     return new ProbeObjectiveKernel(session);
   }
 
-  /** The fused algebra for trainLinearProbe: features, labels and weights go to float32 tensors once per fit. */
+  /** The last training set's blocks: the λ path fits one training set ten times, and builds its blocks once. */
+  private cached?: { features: Floats; labels: Int32Array; sampleWeights: Float64Array; mean: Float64Array; blocks: Block[] };
+
+  /** The fused algebra for trainLinearProbe: features (centred), labels and weights go to float32 tensors once per training set. */
   algebra(): ProbeAlgebraFactory {
     return (features, n, d, problem) => this.over(features, n, d, problem);
   }
 
-  private over(features: Floats, n: number, d: number, problem: ProbeProblem) {
+  private blocksFor(features: Floats, n: number, d: number, problem: ProbeProblem): Block[] {
+    const c = this.cached;
+    const same = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+    if (c && c.features === features && c.labels === problem.labels && same(c.sampleWeights, problem.sampleWeights) && same(c.mean, problem.mean)) return c.blocks;
     const ort = onnxRuntime();
-    const { classes } = problem;
-    const block = rowsPerBlock(classes);
+    const block = rowsPerBlock(problem.classes);
     const d1 = d + 1;
-    const blocks: { x: Ort.Tensor; y: Ort.Tensor; sw: Ort.Tensor; start: number; rows: number }[] = [];
+    const { mean } = problem;
+    const blocks: Block[] = [];
     for (let start = 0; start < n; start += block) {
       const rows = Math.min(block, n - start);
       const x = new Float32Array(rows * d1);
       for (let i = 0; i < rows; i++) {
         const src = (start + i) * d;
-        for (let j = 0; j < d; j++) x[i * d1 + j] = features[src + j];
+        for (let j = 0; j < d; j++) x[i * d1 + j] = features[src + j] - mean[j];
         x[i * d1 + d] = 1;
       }
       const y = BigInt64Array.from(problem.labels.subarray(start, start + rows), (v) => BigInt(v));
       const sw = Float32Array.from(problem.sampleWeights.subarray(start, start + rows));
       blocks.push({ x: new ort.Tensor('float32', x, [rows, d1]), y: new ort.Tensor('int64', y, [rows, 1]), sw: new ort.Tensor('float32', sw, [rows, 1]), start, rows });
     }
+    // One training set is kept: the next one (a fold) replaces it, so memory holds one set of blocks.
+    this.cached = { features, labels: problem.labels, sampleWeights: Float64Array.from(problem.sampleWeights), mean: Float64Array.from(mean), blocks };
+    return blocks;
+  }
+
+  private over(features: Floats, n: number, d: number, problem: ProbeProblem) {
+    const ort = onnxRuntime();
+    const { classes } = problem;
+    const d1 = d + 1;
+    const blocks = this.blocksFor(features, n, d, problem);
     const wa = new Float32Array(classes * d1);
     const session = this.session;
     return {
@@ -112,6 +136,7 @@ export class ProbeObjectiveKernel {
   }
 
   async release(): Promise<void> {
+    this.cached = undefined;
     await this.session.release();
   }
 }

@@ -31,7 +31,7 @@ export function classesBelowEvidence(labels: Int32Array, classes: number, minPer
  * t_j = mean p_j over samples labelled j; a sample is counted off the confident joint's diagonal when its most
  * probable class above threshold differs from its label. We flag those that the argmax also disputes ("both"),
  * most confident first. Two passes over the rows, which may come in blocks: `addRow` for the thresholds, then
- * `checkRow` for the flags.
+ * `checkRow` for the flags (only rows whose argmax disputes their label can be flagged).
  */
 export class ConfidentLearning {
   private readonly thresholdSum: Float64Array;
@@ -44,13 +44,16 @@ export class ConfidentLearning {
     this.counts = new Float64Array(classes);
   }
 
-  /** First pass: row `p[off ..]` of probabilities, labelled `given`. */
-  addRow(p: Floats, off: number, given: number): void {
-    this.thresholdSum[given] += p[off + given];
+  /** First pass: each labelled row's out-of-sample probability of its given class. */
+  addRow(selfConfidence: number, given: number): void {
+    this.thresholdSum[given] += selfConfidence;
     this.counts[given]++;
   }
 
-  /** Second pass: flags row `index` when it is off the diagonal and its argmax disputes the label too. */
+  /**
+   * Second pass: flags row `index` when it is off the diagonal and its argmax disputes the label too. A row whose
+   * argmax is its label is never flagged, so callers may skip those.
+   */
   checkRow(p: Floats, off: number, given: number, index: number): void {
     // A threshold from fewer than minPerClass images is noise: such a class neither flags nor is suggested.
     this.threshold ??= Float64Array.from(this.thresholdSum, (s, j) => (this.counts[j] >= Math.max(1, this.minPerClass) ? s / this.counts[j] : Infinity));
@@ -79,7 +82,7 @@ export function findLabelIssues(probabilities: Matrix, labels: Int32Array, minPe
   const { data: p, rows, cols } = probabilities;
   assertLabels(labels, rows, cols);
   const cl = new ConfidentLearning(cols, minPerClass);
-  for (let i = 0; i < rows; i++) cl.addRow(p, i * cols, labels[i]);
+  for (let i = 0; i < rows; i++) cl.addRow(p[i * cols + labels[i]], labels[i]);
   for (let i = 0; i < rows; i++) cl.checkRow(p, i * cols, labels[i], i);
   return cl.ranked();
 }

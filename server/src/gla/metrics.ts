@@ -66,12 +66,11 @@ export class EvaluationAccumulator {
     this.predicted = new Float64Array(classes);
   }
 
-  /** One row of logits at `data[off .. off + classes)` with label y; returns its prediction. */
-  add(data: Floats, off: number, y: number): number {
+  /** One row of logits at `data[off .. off + classes)` with label y (and its log-sum-exp, if known); returns its prediction. */
+  add(data: Floats, off: number, y: number, lse = logSumExpRow(data, off, this.classes)): number {
     const cols = this.classes;
     let p = 0;
     for (let j = 1; j < cols; j++) if (data[off + j] > data[off + p]) p = j;
-    const lse = logSumExpRow(data, off, cols);
     const confidence = Math.exp(data[off + p] - lse);
     this.predictionList.push(p);
     this.nll += lse - data[off + y];

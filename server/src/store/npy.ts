@@ -17,8 +17,16 @@ const DESCR: Record<string, NpyDtype> = { '<f4': 'float32', '<f8': 'float64', '<
 const BYTES: Record<NpyDtype, number> = { float32: 4, float64: 8, int32: 4, int64: 8 };
 const DESCR_OF: Record<NpyDtype, string> = { float32: '<f4', float64: '<f8', int32: '<i4', int64: '<i8' };
 
-/** Parses the bytes of a .npy file; `name` only labels error messages. */
-export function parseNpy(bytes: Uint8Array, name = 'array'): NpyArray {
+/** A .npy header: what the data is and where it starts. */
+export interface NpyHeader {
+  dtype: NpyDtype;
+  shape: number[];
+  /** Byte offset of the data in the file. */
+  dataStart: number;
+}
+
+/** Parses the header at the start of a .npy file's bytes (the data need not follow); `name` labels errors. */
+export function parseNpyHeader(bytes: Uint8Array, name = 'array'): NpyHeader {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length < 10 || !buf.subarray(0, 6).equals(MAGIC)) {
     throw new UserError(`${name} is not a .npy file (missing the \\x93NUMPY magic)`);
@@ -56,8 +64,14 @@ export function parseNpy(bytes: Uint8Array, name = 'array'): NpyArray {
     .filter((s) => s.length > 0)
     .map((s) => Number(s.replace(/L$/, '')));
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new UserError(`${name}: malformed shape (${shapeText})`);
+  return { dtype, shape, dataStart: headerStart + headerLen };
+}
+
+/** Parses the bytes of a .npy file; `name` only labels error messages. */
+export function parseNpy(bytes: Uint8Array, name = 'array'): NpyArray {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { dtype, shape, dataStart } = parseNpyHeader(bytes, name);
   const count = shape.reduce((a, b) => a * b, 1);
-  const dataStart = headerStart + headerLen;
   const byteLength = count * BYTES[dtype];
   if (buf.length - dataStart < byteLength) {
     throw new UserError(`${name}: truncated data (expected ${byteLength} bytes for shape (${shape.join(', ')}), found ${buf.length - dataStart})`);
@@ -109,4 +123,56 @@ export async function readNpy(path: string): Promise<NpyArray> {
 
 export async function writeNpy(path: string, array: NpyArray): Promise<void> {
   await writeFileAtomic(path, serializeNpy(array));
+}
+
+/** The header of a .npy file, reading only its first bytes. */
+export async function readNpyHeader(path: string): Promise<NpyHeader> {
+  const handle = await openNpy(path);
+  try {
+    const head = Buffer.alloc(65536);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return parseNpyHeader(head.subarray(0, bytesRead), path);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reads chosen rows of a 2-D float .npy into `dest` as float32, streaming the file in chunks: `target[r]` is the
+ * destination row of file row r, or −1 to skip it. Memory stays at `dest` plus one chunk, whatever the file's size.
+ */
+export async function readNpyRowsInto(path: string, header: NpyHeader, target: Int32Array, dest: Float32Array, chunkBytes = 16 << 20): Promise<void> {
+  const [rows, dim] = header.shape;
+  const width = header.dtype === 'float64' ? 8 : 4;
+  if (header.shape.length !== 2 || (header.dtype !== 'float32' && header.dtype !== 'float64')) throw new Error('readNpyRowsInto: a 2-D float array is required');
+  const rowBytes = dim * width;
+  const chunkRows = Math.max(1, Math.floor(chunkBytes / Math.max(1, rowBytes)));
+  const handle = await openNpy(path);
+  try {
+    // Its own ArrayBuffer at offset 0, so float views of it are aligned.
+    const chunk = Buffer.from(new ArrayBuffer(chunkRows * rowBytes));
+    for (let start = 0; start < rows; start += chunkRows) {
+      const count = Math.min(chunkRows, rows - start);
+      const { bytesRead } = await handle.read(chunk, 0, count * rowBytes, header.dataStart + start * rowBytes);
+      if (bytesRead < count * rowBytes) throw new UserError(`${path}: truncated data (expected ${rows * rowBytes} bytes for shape (${rows}, ${dim}))`);
+      const values = width === 8 ? new Float64Array(chunk.buffer, chunk.byteOffset, count * dim) : new Float32Array(chunk.buffer, chunk.byteOffset, count * dim);
+      for (let i = 0; i < count; i++) {
+        const k = target[start + i];
+        if (k >= 0) dest.set(values.subarray(i * dim, (i + 1) * dim), k * dim);
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function openNpy(path: string) {
+  try {
+    return await fs.open(path, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UserError(`${path}: no such file`);
+    if (code === 'EISDIR') throw new UserError(`${path}: is a directory, expected a .npy file`);
+    throw new UserError(`${path}: cannot read (${code ?? String(err)})`);
+  }
 }

@@ -43,43 +43,53 @@ export interface FusedAlgebra {
 
 export type ProbeAlgebra = ProductsAlgebra | FusedAlgebra;
 
-/** What a fused algebra needs of the fit besides the features. */
+/** What an algebra needs of the fit besides the features. */
 export interface ProbeProblem {
   labels: Int32Array;
   /** Per-sample weights summing to 1. */
   sampleWeights: Float64Array;
   classes: number;
+  /** The features' mean: the objective is over x − mean (the bias absorbs W·mean). */
+  mean: Float64Array;
 }
 
-/** Makes the algebra over one training set (row-major n × d, already centred). */
+/** Makes the algebra over one training set (row-major n × d, not centred: the algebra centres by problem.mean). */
 export type ProbeAlgebraFactory = (features: Floats, n: number, d: number, problem: ProbeProblem) => ProbeAlgebra | Promise<ProbeAlgebra>;
 
 /** Plain JavaScript products: exact float64, dependency-free, fine for small problems and tests. */
-export const javascriptAlgebra: ProbeAlgebraFactory = (x, n, d) => ({
-  scores(w, classes, out) {
-    for (let i = 0; i < n; i++) {
-      const xo = i * d;
-      for (let k = 0; k < classes; k++) {
-        const wo = k * d;
-        let s = 0;
-        for (let j = 0; j < d; j++) s += w[wo + j] * x[xo + j];
-        out[i * classes + k] = s;
+export const javascriptAlgebra: ProbeAlgebraFactory = (features, n, d, { mean }) => {
+  const x = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = features[i * d + j] - mean[j];
+  return javascriptProducts(x, n, d);
+};
+
+function javascriptProducts(x: Float64Array, n: number, d: number): ProductsAlgebra {
+  return {
+    scores(w, classes, out) {
+      for (let i = 0; i < n; i++) {
+        const xo = i * d;
+        for (let k = 0; k < classes; k++) {
+          const wo = k * d;
+          let s = 0;
+          for (let j = 0; j < d; j++) s += w[wo + j] * x[xo + j];
+          out[i * classes + k] = s;
+        }
       }
-    }
-  },
-  backProject(r, classes, out) {
-    out.fill(0);
-    for (let i = 0; i < n; i++) {
-      const xo = i * d;
-      for (let k = 0; k < classes; k++) {
-        const v = r[i * classes + k];
-        if (v === 0) continue;
-        const oo = k * d;
-        for (let j = 0; j < d; j++) out[oo + j] += v * x[xo + j];
+    },
+    backProject(r, classes, out) {
+      out.fill(0);
+      for (let i = 0; i < n; i++) {
+        const xo = i * d;
+        for (let k = 0; k < classes; k++) {
+          const v = r[i * classes + k];
+          if (v === 0) continue;
+          const oo = k * d;
+          for (let j = 0; j < d; j++) out[oo + j] += v * x[xo + j];
+        }
       }
-    }
-  },
-});
+    },
+  };
+}
 
 export interface ProbeOptions {
   /** L2 strength on W (not b): objective = weighted mean CE + (λ/2)‖W‖². */
@@ -149,9 +159,6 @@ export async function trainLinearProbe(features: Matrix, labels: Int32Array, cla
   // better conditioned when embeddings share a large common component, as CLIP's do.
   const mean = new Float64Array(dim);
   for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) mean[j] += x[i * dim + j] / n;
-  // float32 features stay float32 (half the memory at scale); the JavaScript products still sum in float64.
-  const centred = x instanceof Float32Array ? new Float32Array(n * dim) : new Float64Array(n * dim);
-  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) centred[i * dim + j] = x[i * dim + j] - mean[j];
   const start = new Float64Array(size);
   if (options.init) {
     if (options.init.weights.length !== classes * dim) throw new Error('probe init has the wrong shape');
@@ -159,7 +166,8 @@ export async function trainLinearProbe(features: Matrix, labels: Int32Array, cla
     if (options.init.bias) start.set(options.init.bias, classes * dim);
     for (let k = 0; k < classes; k++) start[classes * dim + k] += dot(options.init.weights, k * dim, mean, dim);
   }
-  const algebra = await (options.algebra ?? javascriptAlgebra)(centred, n, dim, { labels, sampleWeights: weights, classes });
+  // The algebra centres the features itself, so no centred copy of the training set is made here.
+  const algebra = await (options.algebra ?? javascriptAlgebra)(x, n, dim, { labels, sampleWeights: weights, classes, mean });
   const objective = 'dataTerm' in algebra ? fusedObjective(algebra, classes * dim, lambda) : productsObjective(algebra, labels, weights, classes, dim, lambda, n);
   const maxIterations = options.maxIterations ?? 500;
   const { onProgress } = options;
@@ -173,7 +181,7 @@ export async function trainLinearProbe(features: Matrix, labels: Int32Array, cla
       relativeDecrease: options.relativeDecrease ?? 1e-9,
       signal: options.signal,
       // Point-independent, so computed once per fit (an n × d pass) rather than at every iteration.
-      preconditioner: precondition ? () => (diagonal ??= probeInverseHessianDiagonal(centred, weights, classes, dim, lambda)) : undefined,
+      preconditioner: precondition ? () => (diagonal ??= probeInverseHessianDiagonal(x, mean, weights, classes, dim, lambda)) : undefined,
       onIteration: onProgress && ((iteration) => onProgress(iteration, maxIterations, `L-BFGS iteration ${iteration}`)),
     });
   } finally {
