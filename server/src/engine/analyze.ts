@@ -2,7 +2,6 @@ import { join, resolve } from 'node:path';
 import { DEFAULT_TEMPLATES, expandTemplates } from '../clip/text/templates';
 import { discoverDataset } from '../dataset/discover';
 import { CancelledError, UserError, throwIfCancelled } from '../errors';
-import { debiasedLogits } from '../gla/ensemble';
 import { matchPrior } from '../gla/label-free';
 import type { TemperatureRule } from '../gla/temperature';
 import { writeFileAtomic } from '../store/atomic-write';
@@ -10,7 +9,9 @@ import { removeCacheLeftovers } from '../store/leftovers';
 import { Timings, type AnalysisContext } from './analysis-context';
 import { embedStage, zeroShotStage, type ZeroShotResult } from './embedding-stages';
 import { fitStage, scoreStage, type Fitted } from './labelled-stages';
-import { columnsFromLogits, predictionsCsv, type PredictionRow } from './predictions-csv';
+import { predictionsCsv, type PredictionColumns, type PredictionRow } from './predictions-csv';
+import { argmaxRow, type Matrix } from '../gla/matrix';
+import { logSumExpRow } from '../gla/softmax';
 import { javascriptLinearLogits } from '../gemm/linear-logits';
 import { buildReport, type ReportInputs } from './report-builder';
 import type { Report } from './report';
@@ -127,10 +128,9 @@ async function labelFreeStage(ctx: AnalysisContext, zs: ZeroShotResult): Promise
   const target = ctx.request.targetPrior ? Float64Array.from(ctx.request.targetPrior) : undefined;
   const zeroShot = await (zs.linear ?? javascriptLinearLogits)(zs.features, zs.items.map((_, r) => r), { weights: Float64Array.from(zs.head.data, (v) => v * zs.model.folder.logitScale), classes: zs.head.rows });
   const prior = matchPrior(zeroShot, { target });
-  const debiased = debiasedLogits(zeroShot, prior.logPrior, prior.temperature);
   ctx.timings.lap('prior');
   return {
-    csv: predictionsCsv(predictionRows(ctx, zs), classNames(ctx), columnsFromLogits({ zeroShot, debiased })),
+    csv: predictionsCsv(predictionRows(ctx, zs), classNames(ctx), labelFreeColumns(zeroShot, prior.logPrior, prior.temperature)),
     artifacts: { labelFree: true, temperature: prior.temperature, logPrior: Array.from(prior.logPrior) },
     report: {
       logPrior: prior.logPrior,
@@ -140,6 +140,23 @@ async function labelFreeStage(ctx: AnalysisContext, zs: ZeroShotResult): Promise
       notes: ['label-free: no labels, so no probe, no GLA and no metrics; predictions are zero-shot and debiased zero-shot'],
     },
   };
+}
+
+/** predictions.csv's zero-shot and debiased columns, the debiased logits z/T − log q formed one row at a time (step 3). */
+function labelFreeColumns(zeroShot: Matrix, logPrior: Float64Array, temperature: number): PredictionColumns {
+  const { data, rows, cols } = zeroShot;
+  const beta = 1 / temperature;
+  const debiased = new Float64Array(cols);
+  const columns = { zeroShot: new Int32Array(rows), debiased: new Int32Array(rows), probability: new Float64Array(rows) };
+  for (let i = 0; i < rows; i++) {
+    const off = i * cols;
+    for (let j = 0; j < cols; j++) debiased[j] = beta * data[off + j] - logPrior[j];
+    const best = argmaxRow(debiased, 0, cols);
+    columns.zeroShot[i] = argmaxRow(data, i, cols);
+    columns.debiased[i] = best;
+    columns.probability[i] = Math.exp(debiased[best] - logSumExpRow(debiased, 0, cols));
+  }
+  return columns;
 }
 
 /** Steps 3, 5, 8, 9 on the fitted models: GLA, the scores, the label issues, and what the run writes of them. */

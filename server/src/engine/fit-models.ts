@@ -1,9 +1,8 @@
 import { UserError, throwIfCancelled } from '../errors';
-import { glaLogits } from '../gla/ensemble';
 import { javascriptLinearLogits, rowBlocks, type LinearLogits } from '../gemm/linear-logits';
 import { rowsPerBlock } from '../gemm/probe-objective';
 import { classCounts, takeLabels, takeRows, type Matrix } from '../gla/matrix';
-import { DEFAULT_LAMBDAS, RESUMED_ITERATIONS, probeLogits, selectLinearProbe, trainLinearProbe, type LinearProbe, type ProbeAlgebraFactory, type ProbeParameters, type ProbeProgress, type ProbeSelection } from '../gla/probe/probe';
+import { DEFAULT_LAMBDAS, RESUMED_ITERATIONS, selectLinearProbe, trainLinearProbe, type LinearProbe, type ProbeAlgebraFactory, type ProbeParameters, type ProbeProgress, type ProbeSelection } from '../gla/probe/probe';
 import type { ProbeWarmStarts } from '../store/probe-warm-starts';
 import { estimatePriorWithConfidenceTemperature, estimatePriorWithLikelihoodTemperature, temperatureByLikelihood, type CalibratedPrior, type TemperatureRule } from '../gla/temperature';
 import { stratifiedFolds, stratifiedSplit } from '../dataset/splits';
@@ -207,18 +206,6 @@ export async function fitProbe(data: LabelledData, fittedPrior: FittedPrior, hoo
   const logTrainPrior = Float64Array.from(trainCounts, (n) => Math.log((n + (smoothed ? 1 : 0)) / total));
   if (smoothed) notes.push('some classes have no train image; p_s was add-one smoothed');
   return { ...fittedPrior, probe, probeSelection: selection.candidates, solutions: selection.solutions, ftTemperature, logTrainPrior, trainPriorSmoothed: smoothed, notes };
-}
-
-/** GLA logits for rows given their zero-shot and probe logits (DESIGN step 5). */
-export function glaFor(models: FittedModels, zeroShot: Matrix, finetuned: Matrix): Matrix {
-  return glaLogits({
-    zeroShot,
-    finetuned,
-    logPrior: models.prior.logPrior,
-    zeroShotTemperature: models.prior.temperature,
-    finetunedTemperature: models.ftTemperature,
-    logTrainPrior: models.logTrainPrior,
-  });
 }
 
 /** Which probe predicts each row out of sample: the main one, its fold's, or none (abstains). */

@@ -176,7 +176,7 @@ export async function scoreStage(ctx: AnalysisContext, fitted: Fitted): Promise<
       learning.checkRow(p, 0, data.labels[r], r);
     });
   }
-  ctx.progress('labelIssues', `looked for mislabelled images among the ${disputed.length} the GLA model disputes`, total, total);
+  ctx.progress('labelIssues', `checked the ${disputed.length} images whose GLA prediction differs from their label`, total, total);
   const notes: string[] = [];
   const thin = classesBelowEvidence(data.labels, names.length, MIN_LABEL_ISSUE_EVIDENCE);
   if (thin.length) {

@@ -1,6 +1,6 @@
-import { availableParallelism } from 'node:os';
 import { onnxRuntime, type Ort } from '../clip/inference/onnx-runtime';
 import type { Floats, Matrix } from '../gla/matrix';
+import { cpuSession } from './cpu-session';
 import { OnnxType, onnxModel } from './onnx-proto';
 
 /** A linear head over embeddings: logits = x·Wᵀ + b (W is classes × dim, row-major). */
@@ -37,7 +37,7 @@ export const javascriptLinearLogits: LinearLogits = async (features, rows, head)
 export class LinearLogitsKernel {
   private constructor(private readonly session: Ort.InferenceSession) {}
 
-  static async create(threads = availableParallelism()): Promise<LinearLogitsKernel> {
+  static async create(threads?: number): Promise<LinearLogitsKernel> {
     const f = OnnxType.FLOAT;
     const graph = onnxModel(
       [{ op: 'Gemm', inputs: ['x', 'w', 'b'], outputs: ['logits'], attributes: { transB: 1 } }],
@@ -45,15 +45,7 @@ export class LinearLogitsKernel {
       [{ name: 'logits', type: f, shape: ['n', 'c'] }],
       'linear_logits',
     );
-    const session = await onnxRuntime().InferenceSession.create(graph, {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      logSeverityLevel: 3,
-      extra: { session: { 'intra_op.allow_spinning': '0' } },
-    });
-    return new LinearLogitsKernel(session);
+    return new LinearLogitsKernel(await cpuSession(graph, threads));
   }
 
   readonly logits: LinearLogits = async (features, rows, head) => {

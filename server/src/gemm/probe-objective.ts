@@ -1,7 +1,7 @@
-import { availableParallelism } from 'node:os';
 import { onnxRuntime, type Ort } from '../clip/inference/onnx-runtime';
 import type { Floats } from '../gla/matrix';
 import type { ProbeAlgebraFactory, ProbeProblem } from '../gla/probe/probe';
+import { cpuSession } from './cpu-session';
 import { OnnxType, onnxModel } from './onnx-proto';
 
 /** Rows per block: about 8 M logits (32 MB of float32 per intermediate), so memory stays flat as N grows. */
@@ -26,7 +26,7 @@ interface Block {
 export class ProbeObjectiveKernel {
   private constructor(private readonly session: Ort.InferenceSession) {}
 
-  static async create(threads = availableParallelism()): Promise<ProbeObjectiveKernel> {
+  static async create(threads?: number): Promise<ProbeObjectiveKernel> {
     const f = OnnxType.FLOAT;
     const graph = onnxModel(
       [
@@ -54,16 +54,7 @@ export class ProbeObjectiveKernel {
       ],
       'probe_objective',
     );
-    const session = await onnxRuntime().InferenceSession.create(graph, {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      logSeverityLevel: 3,
-      // Calls come back to back from an optimiser; spinning between them would only burn the other core.
-      extra: { session: { 'intra_op.allow_spinning': '0' } },
-    });
-    return new ProbeObjectiveKernel(session);
+    return new ProbeObjectiveKernel(await cpuSession(graph, threads));
   }
 
   /** The last training set's blocks: the λ path fits one training set ten times, and builds its blocks once. */
