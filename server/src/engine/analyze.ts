@@ -126,7 +126,7 @@ interface RunOutputs {
 async function labelFreeStage(ctx: AnalysisContext, zs: ZeroShotResult): Promise<RunOutputs> {
   ctx.progress('prior', 'matching the prior (label-free)');
   const target = ctx.request.targetPrior ? Float64Array.from(ctx.request.targetPrior) : undefined;
-  const zeroShot = await (zs.linear ?? javascriptLinearLogits)(zs.features, zs.items.map((_, r) => r), { weights: Float64Array.from(zs.head.data, (v) => v * zs.model.folder.logitScale), classes: zs.head.rows });
+  const zeroShot = await (zs.linear ?? javascriptLinearLogits)(zs.features, zs.items.map((_, r) => r), { weights: zs.scaledHead, classes: zs.head.rows });
   const prior = matchPrior(zeroShot, { target });
   ctx.timings.lap('prior');
   return {

@@ -81,8 +81,10 @@ export interface ZeroShotResult extends Embedded {
   items: DatasetItem[];
   /** Normalised image embeddings, N × D, float32. */
   features: Matrix;
-  /** The class head t_c, C × D. z = s·⟨norm(x), t_c⟩ is computed from it in row blocks, never held whole. */
+  /** The class head t_c, C × D. */
   head: Matrix;
+  /** s·t_c, C × D: z = s·⟨norm(x), t_c⟩ is computed from it in row blocks, never held whole; the probe's warm start. */
+  scaledHead: Float64Array;
   /** ONNX Runtime's GEMM for large problems (images × classes × dims ≥ GEMM_THRESHOLD); exact JavaScript below. */
   linear?: LinearLogits;
   /** Releases the GEMM session; the run calls it once it is done. */
@@ -107,7 +109,8 @@ export async function zeroShotStage(ctx: AnalysisContext, embedded: Embedded): P
   const kernel = features.rows * head.rows * features.cols >= GEMM_THRESHOLD ? await LinearLogitsKernel.create() : undefined;
   timings.lap('zeroShot');
   throwIfCancelled(ctx.hooks.signal);
-  return { ...embedded, items, features, head, linear: kernel?.logits, release: async () => kernel?.release() };
+  const scaledHead = Float64Array.from(head.data, (v) => v * model.folder.logitScale);
+  return { ...embedded, items, features, head, scaledHead, linear: kernel?.logits, release: async () => kernel?.release() };
 }
 
 function buildHead(ctx: AnalysisContext, model: OpenedModel, cache: EmbeddingCache): Promise<Matrix> {

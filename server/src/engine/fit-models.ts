@@ -180,7 +180,7 @@ export async function fitProbe(data: LabelledData, fittedPrior: FittedPrior, hoo
       previous: data.previous?.byLambda,
       reuse: unchanged(data),
       signal,
-      predict: (probe, features) => (data.linear ?? javascriptLinearLogits)(features, features.rows === 0 ? [] : Array.from({ length: features.rows }, (_, r) => r), { weights: probe.weights, bias: probe.bias, classes }),
+      predict: (probe) => probeRows(data, probe, valIdx),
       onProgress: onProgress && ((done, total, message) => onProgress(done, total + refits, `fitting the linear probe: ${message}`)),
     },
   );
@@ -285,7 +285,10 @@ export async function outOfSampleRows(data: LabelledData, models: FittedModels, 
   const byProbe = new Map<number, number[]>();
   rows.forEach((r, m) => {
     const p = cross.probeOf[r];
-    if (p !== ABSTAINS) byProbe.set(p, [...(byProbe.get(p) ?? []), m]);
+    if (p === ABSTAINS) return;
+    const positions = byProbe.get(p);
+    if (positions) positions.push(m);
+    else byProbe.set(p, [m]);
   });
   for (const [p, positions] of byProbe) {
     const params = p === MAIN_PROBE ? models.probe : cross.folds[p]!;

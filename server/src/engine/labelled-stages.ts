@@ -36,7 +36,7 @@ export interface Fitted {
 export async function fitStage(ctx: AnalysisContext, zs: ZeroShotResult): Promise<Fitted> {
   const { request, dataset, timings, progress } = ctx;
   const { signal } = ctx.hooks;
-  const { items, features, head, model } = zs;
+  const { items, features, model } = zs;
   const names = dataset.classes.map((c) => c.name);
   const labels = Int32Array.from(items, (i) => i.label);
   const split = (s: string): number[] => items.map((item, r) => (item.split === s ? r : -1)).filter((r) => r >= 0);
@@ -46,7 +46,7 @@ export async function fitStage(ctx: AnalysisContext, zs: ZeroShotResult): Promis
     train: split('train'),
     val: split('val'),
     test: split('test'),
-    initWeights: Float64Array.from(head.data, (v) => v * model.folder.logitScale),
+    initWeights: zs.scaledHead,
     linear: zs.linear,
   };
   progress('prior', 'estimating the pre-training prior q and the temperature');
@@ -136,22 +136,24 @@ export async function scoreStage(ctx: AnalysisContext, fitted: Fitted): Promise<
   const disputed: number[] = [];
   let done = 0;
   let total = 2 * blocks.length;
-  const step = (message: string): void => ctx.progress('labelIssues', message, done++, total);
-  for (const block of blocks) {
+  // A block's zero-shot and out-of-sample probe logits, after the progress report and the cancel check.
+  const logitsOf = async (block: number[], message: string) => {
     throwIfCancelled(ctx.hooks.signal);
-    step('scoring the four models');
-    const z = (await zeroShotRows(data, block)).data;
-    const f = (await outOfSampleRows(data, models, cross, block)).data;
+    ctx.progress('labelIssues', message, done++, total);
+    return { z: (await zeroShotRows(data, block)).data, f: (await outOfSampleRows(data, models, cross, block)).data };
+  };
+  for (const block of blocks) {
+    const { z, f } = await logitsOf(block, 'scoring the four models');
     block.forEach((r, m) => {
       const off = m * classes;
       const y = data.labels[r];
       row(z, f, off);
-      const score = (kind: ModelKind, values: Float32Array | Float64Array, at: number): void => {
-        predictions[kind][r] = evaluated[r] ? accumulators[kind].add(values, at, y) : argmaxRow(values, at / classes, classes);
+      const score = (kind: ModelKind, values: Float32Array | Float64Array, row: number): void => {
+        predictions[kind][r] = evaluated[r] ? accumulators[kind].add(values, row, y) : argmaxRow(values, row, classes);
       };
-      score('zeroShot', z, off);
+      score('zeroShot', z, m);
       score('debiased', debiased, 0);
-      score('finetuned', f, off);
+      score('finetuned', f, m);
       // GLA's probabilities from one log-sum-exp: of its prediction (predictions.csv) and of the given class
       // (confident learning's thresholds). Only rows it predicts otherwise than labelled can be flagged.
       const lse = logSumExpRow(gla, 0, classes);
@@ -166,10 +168,7 @@ export async function scoreStage(ctx: AnalysisContext, fitted: Fitted): Promise<
   const recheck = [...blocksOf(data, disputed)];
   total = blocks.length + recheck.length;
   for (const block of recheck) {
-    throwIfCancelled(ctx.hooks.signal);
-    step('looking for mislabelled images');
-    const z = (await zeroShotRows(data, block)).data;
-    const f = (await outOfSampleRows(data, models, cross, block)).data;
+    const { z, f } = await logitsOf(block, 'looking for mislabelled images');
     block.forEach((r, m) => {
       row(z, f, m * classes);
       softmaxRow(gla, 0, classes, p, 0);

@@ -1,4 +1,4 @@
-import { assertLabels, type Floats, type Matrix } from './matrix';
+import { argmaxRow, assertLabels, type Floats, type Matrix } from './matrix';
 import { logSumExpRow } from './softmax';
 
 export type ClassGroup = 'head' | 'medium' | 'tail';
@@ -66,11 +66,10 @@ export class EvaluationAccumulator {
     this.predicted = new Float64Array(classes);
   }
 
-  /** One row of logits at `data[off .. off + classes)` with label y (and its log-sum-exp, if known); returns its prediction. */
-  add(data: Floats, off: number, y: number, lse = logSumExpRow(data, off, this.classes)): number {
-    const cols = this.classes;
-    let p = 0;
-    for (let j = 1; j < cols; j++) if (data[off + j] > data[off + p]) p = j;
+  /** Row `row` of row-major logits with label y (and its log-sum-exp, if known); returns its prediction. */
+  add(data: Floats, row: number, y: number, lse = logSumExpRow(data, row * this.classes, this.classes)): number {
+    const off = row * this.classes;
+    const p = argmaxRow(data, row, this.classes);
     const confidence = Math.exp(data[off + p] - lse);
     this.predictionList.push(p);
     this.nll += lse - data[off + y];
@@ -116,6 +115,6 @@ export function evaluateLogits(logits: Matrix, labels: Int32Array, groups?: Clas
   const { data, rows, cols } = logits;
   assertLabels(labels, rows, cols);
   const accumulator = new EvaluationAccumulator(cols);
-  for (let i = 0; i < rows; i++) accumulator.add(data, i * cols, labels[i]);
+  for (let i = 0; i < rows; i++) accumulator.add(data, i, labels[i]);
   return accumulator.result(groups);
 }

@@ -2,16 +2,7 @@ import type { Floats, Matrix } from './matrix';
 
 /** Scales each row to unit L2 norm (a zero row stays zero), into a new float64 matrix. */
 export function normalizeRows(m: Matrix): Matrix {
-  const { data, rows, cols } = m;
-  const out = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++) {
-    const off = i * cols;
-    let sq = 0;
-    for (let j = 0; j < cols; j++) sq += data[off + j] * data[off + j];
-    const inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
-    for (let j = 0; j < cols; j++) out[off + j] = data[off + j] * inv;
-  }
-  return { data: out, rows, cols };
+  return normalizeRowsInPlace({ data: Float64Array.from(m.data), rows: m.rows, cols: m.cols });
 }
 
 /** Scales each row to unit L2 norm in place (sums in float64): the run's N × D features stay one float32 matrix. */

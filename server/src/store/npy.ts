@@ -113,10 +113,7 @@ export async function readNpy(path: string): Promise<NpyArray> {
   try {
     bytes = await fs.readFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError(`${path}: no such file`);
-    if (code === 'EISDIR') throw new UserError(`${path}: is a directory, expected a .npy file`);
-    throw new UserError(`${path}: cannot read (${code ?? String(err)})`);
+    throw readError(path, err);
   }
   return parseNpy(bytes, path);
 }
@@ -170,9 +167,14 @@ async function openNpy(path: string) {
   try {
     return await fs.open(path, 'r');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError(`${path}: no such file`);
-    if (code === 'EISDIR') throw new UserError(`${path}: is a directory, expected a .npy file`);
-    throw new UserError(`${path}: cannot read (${code ?? String(err)})`);
+    throw readError(path, err);
   }
+}
+
+/** A missing or unreadable .npy as a clear user error. */
+function readError(path: string, err: unknown): UserError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new UserError(`${path}: no such file`);
+  if (code === 'EISDIR') return new UserError(`${path}: is a directory, expected a .npy file`);
+  return new UserError(`${path}: cannot read (${code ?? String(err)})`);
 }
