@@ -8,7 +8,9 @@ import { COLOURS, seededRandom, shapeSvg } from './shapes-svg.mjs';
 
 const out = process.argv[2] ?? 'samples';
 const tinyClip = 'test/fixtures/generated/models/tiny-clip';
-if (!existsSync(tinyClip)) {
+// A fine-tuned classifier of the same eight classes (not CLIP: its own 128 px preprocessing), for --finetuned.
+const classifier = 'test/fixtures/generated/finetuned/shapes-classifier';
+if (!existsSync(tinyClip) || !existsSync(classifier)) {
   console.error('make-samples: run `npm run fixtures` first (the sample uses the tiny fixture CLIP)');
   process.exit(1);
 }
@@ -62,6 +64,7 @@ const yaml = [
 writeFileSync(join(root, 'gla.yaml'), yaml);
 writeFileSync(join(root, 'PLANTED_LABEL_ERRORS.txt'), planted.join('\n') + '\n');
 cpSync(tinyClip, join(tmp, 'models', 'tiny-clip'), { recursive: true });
+cpSync(classifier, join(tmp, 'models', 'shapes-classifier'), { recursive: true });
 rmSync(out, { recursive: true, force: true });
 renameSync(tmp, out);
-console.log(`make-samples: ${count} images in ${out}/shapes (${CLASSES.length} classes), model in ${out}/models/tiny-clip`);
+console.log(`make-samples: ${count} images in ${out}/shapes (${CLASSES.length} classes), models in ${out}/models/ (tiny-clip, shapes-classifier)`);

@@ -56,8 +56,17 @@ export interface PanelData {
   /** One line saying where the numbers come from. */
   source: string;
   classes: PanelClass[];
-  /** Overall top-1 per model; null in a profile or a label-free run. */
+  /**
+   * The models the panel shows, in order (zero-shot, debiased, fine-tuned, naive ensemble, GLA). Reports written
+   * before the naive ensemble existed lack it, and so does this list.
+   */
+  models: ModelKind[];
+  /** What each model is called: the fine-tuned one by its source ("fine-tuned (probe)"), the ensemble "naive ensemble". */
+  modelLabels: Record<ModelKind, string>;
+  /** Overall top-1 per model; null in a profile or a label-free run. A seeds run's is the mean over its seeds. */
   top1: PerModel<number | null> | null;
+  /** The sample standard deviation of top-1 over a seeds run's seeds; null when the run had one seed (or none). */
+  top1Sd: PerModel<number | null> | null;
   groups: Record<ClassGroup, GroupSummary>;
   confusions: { actual: string; predicted: string; count: number }[];
   images: {

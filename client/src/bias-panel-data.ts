@@ -1,11 +1,12 @@
 // What the bias panel draws, built from a run's report.json (+ predictions.csv) or from a standalone bias profile.
 // The inputs are files from disk, so nothing is trusted: a missing or NaN field renders as n/a, and `missing` says
 // which. No vscode import.
+import { MODEL_KINDS, finetunedLabel } from '../../server/src/engine/report';
 import { classGroups } from '../../server/src/gla/metrics';
 import type { ClassGroup, GroupSummary, ModelKind, PanelClass, PanelData, PanelImage, PerModel, SplitName } from './bias-panel-api';
 import { parseCsv } from './csv-text';
 
-const MODELS: readonly ModelKind[] = ['zeroShot', 'debiased', 'finetuned', 'gla'];
+const MODELS = MODEL_KINDS;
 const GROUPS: readonly ClassGroup[] = ['head', 'medium', 'tail'];
 const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 
@@ -61,11 +62,21 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** Each model's number, null where the source has none (an older report has no ensemble). */
 function perModel(v: unknown): PerModel<number | null> | null {
   const o = obj(v);
   if (!o) return null;
-  return { zeroShot: num(o.zeroShot), debiased: num(o.debiased), finetuned: num(o.finetuned), gla: num(o.gla) };
+  return Object.fromEntries(MODELS.map((k) => [k, num(o[k])])) as PerModel<number | null>;
 }
+
+/** What the panel calls each model; the fine-tuned one by report.json's `finetuned.name` (the probe when absent). */
+export function modelLabels(finetuned: unknown): Record<ModelKind, string> {
+  const name = str(obj(finetuned)?.name)?.trim();
+  return { zeroShot: 'zero-shot', debiased: 'debiased', finetuned: finetunedLabel(name ? { name } : undefined), ensemble: 'naive ensemble', gla: 'GLA' };
+}
+
+/** Every model but the ensemble, for sources that have no per-model numbers (profiles) or predate it. */
+const WITHOUT_ENSEMBLE = MODELS.filter((k) => k !== 'ensemble');
 
 function stronglyBiased(bias: number | null, recall: PerModel<number | null> | null): boolean {
   if (bias !== null && bias <= STRONG_BIAS.bias) return true;
@@ -165,6 +176,12 @@ export function panelDataFromReport(inputs: RunInputs): PanelData {
   const hasMetrics = !!metrics && MODELS.some((k) => obj(metrics[k]));
   if (!labelFree && !hasMetrics) missing.add('report.json has no metrics (summary cards show n/a)');
   const top1 = labelFree ? null : (Object.fromEntries(MODELS.map((k) => [k, metric(k, 'top1')])) as PerModel<number | null>);
+  // A seeds run puts {mean, sd} beside each model's metrics.
+  const sd = (k: ModelKind) => num(obj(obj(metrics?.[k])?.sd)?.top1);
+  const top1Sd = labelFree || !MODELS.some((k) => sd(k) !== null) ? null : (Object.fromEntries(MODELS.map((k) => [k, sd(k)])) as PerModel<number | null>);
+  // Reports written before the naive ensemble existed have no trace of it: leave it out rather than show n/a.
+  const hasEnsemble = metrics?.ensemble !== undefined || rawClasses.some((c) => obj(obj(c)?.recall)?.ensemble !== undefined);
+  const models = hasEnsemble ? [...MODELS] : [...WITHOUT_ENSEMBLE];
   const groups = groupSummaries(classes, (g) => (labelFree ? null : (Object.fromEntries(MODELS.map((k) => [k, metric(k, g)])) as PerModel<number | null>)));
 
   const byName = new Map(classes.map((c) => [c.name, c]));
@@ -192,11 +209,14 @@ export function panelDataFromReport(inputs: RunInputs): PanelData {
     .slice(0, MAX_CONFUSIONS);
 
   const model = str(obj(report.model)?.id);
+  const labels = modelLabels(report.finetuned);
+  const seeds = Array.isArray(report.seeds) ? report.seeds.filter((v) => num(v) !== null) : [];
   const source = [
     `Run ${str(report.runId) ?? '?'}`,
     model ? `model ${shortModel(model)}` : undefined,
     str(dataset?.root) ? `dataset ${str(dataset?.root)}` : undefined,
     labelFree ? 'label-free (no recall to report)' : `evaluated on ${evaluatedOn}`,
+    !labelFree && seeds.length > 1 ? `mean ± sd over ${seeds.length} seeds` : undefined,
   ]
     .filter(Boolean)
     .join(' · ');
@@ -205,7 +225,10 @@ export function panelDataFromReport(inputs: RunInputs): PanelData {
     title: 'Bias per class',
     source,
     classes,
+    models,
+    modelLabels: labels,
     top1,
+    top1Sd,
     groups,
     confusions,
     images: {
@@ -297,7 +320,10 @@ export function panelDataFromProfile(json: unknown, fileName: string, nonFinite 
     title: 'Bias profile',
     source,
     classes,
+    models: [...WITHOUT_ENSEMBLE],
+    modelLabels: modelLabels(undefined),
     top1: null,
+    top1Sd: null,
     groups: groupSummaries(classes, () => null),
     confusions: [],
     images: { labelIssues: [], misclassified: [], evaluatedOn: '', predictionsAvailable: false, totalLabelIssues: 0, totalMisclassified: 0 },

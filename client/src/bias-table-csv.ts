@@ -1,8 +1,10 @@
 // The bias panel's class table as CSV, one row per class in the panel's order, for spreadsheets. No vscode import.
-import type { ModelKind, PanelClass, PanelData } from './bias-panel-api';
+import { MODEL_KINDS } from '../../server/src/engine/report';
+import type { PanelClass, PanelData } from './bias-panel-api';
 import { csvLine } from './csv-text';
 
-const MODELS: readonly ModelKind[] = ['zeroShot', 'debiased', 'finetuned', 'gla'];
+/** Every model, the naive ensemble included, so the columns are the same for every run (empty where a report lacks one). */
+const MODELS = MODEL_KINDS;
 
 /** Full precision: the CSV is for further analysis, not for reading. */
 function n(v: number | null | undefined): string {

@@ -9,6 +9,7 @@ export const Commands = {
   showBiasPanel: 'gla.showBiasPanel',
   openBiasProfile: 'gla.openBiasProfile',
   selectModel: 'gla.selectModel',
+  selectFinetuned: 'gla.selectFinetuned',
   downloadModel: 'gla.downloadModel',
   createManifest: 'gla.createManifest',
   openLastReport: 'gla.openLastReport',
@@ -36,6 +37,7 @@ export function registerCommands(ctx: GlaContext): vscode.Disposable[] {
     register(Commands.openBiasProfile, async () => (await import('./commands/open-bias-profile')).openBiasProfile),
     register(Commands.openLastReport, async () => (await import('./commands/open-last-report')).openLastReport),
     register(Commands.selectModel, async () => (await import('./commands/select-model')).selectModel),
+    register(Commands.selectFinetuned, async () => (await import('./commands/select-finetuned')).selectFinetuned),
     register(Commands.downloadModel, async () => (await import('./commands/download-model')).downloadModel),
     register(Commands.createManifest, async () => (await import('./commands/create-manifest')).createManifest),
     register(Commands.restartWorker, async () => async (c: GlaContext) => {

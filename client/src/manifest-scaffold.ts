@@ -27,6 +27,7 @@ export function scaffoldManifest(input: ScaffoldInput): string {
     '# GLA dataset manifest. Each class is a folder of images; `prompt:` is the name CLIP reads in its prompts.',
     '# Edit the prompts into plain words: they decide how well zero-shot CLIP recognises each class.',
     `model: ${yamlString(input.model)}`,
+    '# finetuned: ../my-classifier   # your own fine-tuned model (HF image-classification ONNX folder, or logits PREFIX); default: a linear probe',
     'classes:',
   ];
   for (const folder of input.classFolders) {

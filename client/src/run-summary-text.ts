@@ -13,13 +13,18 @@ function names(list: readonly string[], max = 3): string {
   return list.length <= max ? list.join(', ') : `${list.slice(0, max).join(', ')} and ${list.length - max} more`;
 }
 
-/** "Analyzed 1,200 images in 10 classes: top-1 71.0% zero-shot → 84.2% with GLA. CLIP under-predicts cat, dog." */
+/**
+ * "Analyzed 1,200 images in 10 classes: top-1 71.0% zero-shot → 84.2% with GLA (naive ensemble 80.1%). CLIP
+ * under-predicts cat, dog." The naive ensemble is the baseline GLA improves on; older summaries lack it.
+ */
 export function describeRun(s: RunSummary): string {
   const parts = [`Analyzed ${plural(s.images, 'image')} in ${plural(s.classes, 'class', 'classes')}`];
   if (s.labelFree) {
     parts[0] += ' (label-free: no accuracy to report)';
   } else {
     parts[0] += `: top-1 ${percent(s.top1.zeroShot)} zero-shot → ${percent(s.top1.gla)} with GLA`;
+    const ensemble = s.top1.ensemble;
+    if (typeof ensemble === 'number' && Number.isFinite(ensemble)) parts[0] += ` (naive ensemble ${percent(ensemble)})`;
   }
   let text = `${parts[0]}.`;
   if (s.leastFavoured.length) text += ` CLIP under-predicts ${names(s.leastFavoured)}.`;

@@ -9,11 +9,17 @@ export function readSettings(scope?: vscode.Uri): GlaSettings {
   const c = vscode.workspace.getConfiguration(SETTINGS_SECTION, scope);
   return {
     model: c.get<string>('model', 'clip-vit-base-patch32'),
+    // A hand-edited settings.json may hold anything here: only a string names a model.
+    finetuned: stringSetting(c.get<unknown>('finetuned', '')),
     executionProvider: c.get<GlaSettings['executionProvider']>('executionProvider', 'auto'),
     batchSize: c.get<number>('batchSize', 32),
     cacheDir: c.get<string>('cacheDir', ''),
     templates: c.get<string[]>('templates', []),
   };
+}
+
+function stringSetting(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }
 
 /** gla.cacheDir when set, else the extension's global storage (where the worker keeps models and embeddings). */

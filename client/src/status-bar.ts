@@ -57,6 +57,8 @@ export class GlaStatusBar implements vscode.Disposable {
     const tip = new vscode.MarkdownString(undefined, true);
     tip.appendMarkdown('**GLA Studio**\n\n');
     tip.appendMarkdown(`Model: \`${model}\`  \nExecution provider: \`${provider}\`  \n`);
+    // gla.finetuned; a gla.yaml's finetuned: still wins for its dataset.
+    tip.appendMarkdown(settings.finetuned.trim() ? `Fine-tuned model: \`${settings.finetuned.trim()}\`  \n` : 'Fine-tuned model: the linear probe  \n');
     tip.appendMarkdown(`Worker: ${this.workerState}${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: manifest checks only)'}\n\n`);
     if (this.lastRun) {
       const when = new Date(this.lastRun.finishedAt).toLocaleString();

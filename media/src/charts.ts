@@ -2,8 +2,9 @@
 // the column's width, so a chart never needs measuring and a row updates by setting a few attributes.
 //  - Prior: q on a log scale. A bar runs from the uniform prior 1/C (dashed line) to q, so its length is the bias
 //    log(C·q) in nats; blue above uniform, orange below, red at or below −1 nat.
-//  - Recall: zero-shot ○ → debiased ◆ → fine-tuned ■ → GLA ●, on 0–100 %, each model on its own lane (top to
-//    bottom) and joined in that order: a small slope chart, in which equal recalls never hide each other.
+//  - Recall: zero-shot ○ → debiased ◆ → fine-tuned ■ → naive ensemble ▲ → GLA ●, on 0–100 %, each model on its own
+//    lane (top to bottom) and joined in that order: a small slope chart, in which equal recalls never hide each
+//    other. A report without the naive ensemble (written before it existed) has four lanes.
 import type { ModelKind, PanelClass } from '../../client/src/bias-panel-api';
 import { s } from './dom';
 
@@ -124,44 +125,54 @@ export function marker(kind: ModelKind): SVGElement {
       return s('path', { class: 'm-debiased', d: 'M0,-3.6L3.6,0L0,3.6L-3.6,0Z' });
     case 'finetuned':
       return s('rect', { class: 'm-finetuned', x: -2.8, y: -2.8, width: 5.6, height: 5.6 });
+    case 'ensemble':
+      return s('path', { class: 'm-ensemble', d: 'M0,-3.2L3.5,2.8L-3.5,2.8Z' });
     case 'gla':
       return s('circle', { class: 'm-gla', r: 3.4 });
   }
 }
 
-const MODELS: readonly ModelKind[] = ['zeroShot', 'debiased', 'finetuned', 'gla'];
-/** Each model on its own lane, top to bottom, so equal recalls never hide each other: a slope chart per row. */
-const LANE_Y: Record<ModelKind, number> = { zeroShot: 3.5, debiased: 7.5, finetuned: 11.5, gla: 15.5 };
+/** Each model on its own lane, 4 px apart from the top, so equal recalls never hide each other. */
+const LANE_GAP = 4;
+const FIRST_LANE = 3.5;
 
-/** One row's recall slope: zero-shot → debiased → fine-tuned → GLA. */
+/** The recall chart's height for this many lanes: 19 px for four, 23 px for five (rows are 28 px). */
+export function recallChartHeight(lanes: number): number {
+  return FIRST_LANE * 2 + LANE_GAP * Math.max(0, lanes - 1);
+}
+
+/** One row's recall slope over the shown models, top to bottom: zero-shot → … → GLA. */
 export class RecallChart {
   readonly svg: SVGSVGElement;
   private readonly segments: SVGLineElement[] = [];
   private readonly marks = new Map<ModelKind, SVGSVGElement>();
 
-  constructor() {
-    this.svg = s('svg', { class: 'chart recall-chart', width: '100%', height: CHART_HEIGHT, 'aria-hidden': 'true', focusable: 'false' });
+  constructor(private readonly models: readonly ModelKind[]) {
+    const height = recallChartHeight(models.length);
+    const laneY = (i: number) => FIRST_LANE + LANE_GAP * i;
+    this.svg = s('svg', { class: 'chart recall-chart', width: '100%', height, 'aria-hidden': 'true', focusable: 'false' });
     for (const v of [0, 0.5, 1]) {
       const x = pct(recallPos(v));
-      this.svg.append(s('line', { class: 'grid-line', x1: x, x2: x, y1: 0, y2: CHART_HEIGHT }));
+      this.svg.append(s('line', { class: 'grid-line', x1: x, x2: x, y1: 0, y2: height }));
     }
-    for (let i = 0; i < MODELS.length - 1; i++) {
-      const line = s('line', { class: 'segment', y1: LANE_Y[MODELS[i]], y2: LANE_Y[MODELS[i + 1]] });
+    for (let i = 0; i < models.length - 1; i++) {
+      const line = s('line', { class: 'segment', y1: laneY(i), y2: laneY(i + 1) });
       this.segments.push(line);
       this.svg.append(line);
     }
-    for (const k of MODELS) {
+    models.forEach((k, i) => {
       // A nested svg placed at x% carries the marker drawn around its origin: shapes stay undistorted at any width.
-      const holder = s('svg', { y: LANE_Y[k], overflow: 'visible' }, marker(k));
+      const holder = s('svg', { y: laneY(i), overflow: 'visible' }, marker(k));
       this.marks.set(k, holder);
       this.svg.append(holder);
-    }
+    });
   }
 
   update(c: PanelClass): void {
     const r = c.recall;
-    const values = MODELS.map((k) => r?.[k] ?? null);
-    MODELS.forEach((k, i) => {
+    const models = this.models;
+    const values = models.map((k) => r?.[k] ?? null);
+    models.forEach((k, i) => {
       const holder = this.marks.get(k)!;
       holder.setAttribute('visibility', values[i] === null ? 'hidden' : 'visible');
       if (values[i] !== null) holder.setAttribute('x', pct(recallPos(values[i]!)));
@@ -175,8 +186,8 @@ export class RecallChart {
         line.setAttribute('x2', pct(recallPos(b)));
       }
     });
-    const zs = values[0];
-    const gla = values[3];
+    const zs = r?.zeroShot ?? null;
+    const gla = r?.gla ?? null;
     this.svg.setAttribute('data-tone', zs === null || gla === null ? 'flat' : gla > zs + 1e-9 ? 'up' : gla < zs - 1e-9 ? 'down' : 'flat');
   }
 }

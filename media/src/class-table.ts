@@ -68,7 +68,7 @@ export class ClassTable {
       this.columns.push(
         {
           label: 'Recall: zero-shot → GLA',
-          description: 'recall on the evaluation split: zero-shot, debiased, fine-tuned, GLA',
+          description: `recall on the evaluation split, top to bottom: ${data.models.map((k) => data.modelLabels[k]).join(', ')}`,
           className: 'c-chart c-recall',
           sort: 'gain',
           axis: () => axis(RECALL_TICKS),
@@ -214,14 +214,15 @@ export class ClassTable {
     cells[0].append(h('span', { class: 'strong-mark', 'aria-hidden': 'true' }), name, prompt, group);
     const priorChart = new PriorChart(this.scale);
     cells[3].append(priorChart.svg);
-    const recallChart = this.run ? new RecallChart() : undefined;
+    const recallChart = this.run ? new RecallChart(this.data.models) : undefined;
     if (recallChart) cells[4].append(recallChart.svg);
     element.append(...cells);
     const update = (c: PanelClass, position: number) => {
       element.style.top = `${position * ROW_HEIGHT}px`;
       element.setAttribute('aria-rowindex', String(position + 2));
-      element.setAttribute('aria-label', describeClass(c, this.run));
-      element.title = describeClass(c, this.run);
+      const description = describeClass(c, this.data);
+      element.setAttribute('aria-label', description);
+      element.title = description;
       element.classList.toggle('strong', c.stronglyBiased);
       name.textContent = c.name;
       prompt.textContent = c.prompt ? `“${c.prompt}”` : '';
@@ -275,12 +276,14 @@ export class ClassTable {
   }
 }
 
-function describeClass(c: PanelClass, run: boolean): string {
+/** The row's spoken label and hover: "recall zero-shot 20%, debiased 70%, fine-tuned (probe) 85%, naive ensemble 88%, GLA 90%". */
+function describeClass(c: PanelClass, data: PanelData): string {
+  const run = data.kind === 'run';
   const parts = [`${c.name}${c.prompt ? ` (“${c.prompt}”)` : ''}`, `q ${prior(c.prior)}`, `bias ${nats(c.bias)} nats`];
   if (c.group) parts.push(c.group);
   if (run) {
     const r = c.recall;
-    parts.push(`recall zero-shot ${percent(r?.zeroShot)}, debiased ${percent(r?.debiased)}, fine-tuned ${percent(r?.finetuned)}, GLA ${percent(r?.gla)}`);
+    parts.push(`recall ${data.models.map((k) => `${data.modelLabels[k]} ${percent(r?.[k])}`).join(', ')}`);
     const support = totalSupport(c);
     parts.push(`${support === null ? NA : count(support)} images`);
     if (c.labelIssues) parts.push(`${c.labelIssues} suspected label ${c.labelIssues === 1 ? 'error' : 'errors'}`);

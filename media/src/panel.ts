@@ -10,7 +10,7 @@ import { confusionList } from './confusion-list';
 import { h, s } from './dom';
 import { extensionEndpoint, type VsCodeApi } from './host-endpoint';
 import { ImageStrips } from './image-strips';
-import { MODEL_LABELS, modelSwatch, summaryCards } from './summary-cards';
+import { modelSwatch, summaryCards } from './summary-cards';
 
 /** What survives the panel being hidden and shown again (VS Code reloads a hidden webview's page). */
 interface SavedState {
@@ -132,7 +132,10 @@ class BiasPanelPage {
     legend.append(h('span', { class: 'key' }, h('span', { class: 'strong-mark' }), 'strongly biased against'));
     if (this.data.kind === 'run') {
       legend.append(h('span', { class: 'sep' }, 'Recall, top to bottom:'));
-      for (const k of ['zeroShot', 'debiased', 'finetuned', 'gla'] as const) legend.append(h('span', { class: 'key' }, modelSwatch(k), MODEL_LABELS[k]));
+      for (const k of this.data.models) {
+        const label = this.data.modelLabels[k];
+        legend.append(h('span', { class: 'key', title: label }, modelSwatch(k), h('span', { class: 'label' }, label)));
+      }
     }
     return h('div', { class: 'toolbar' }, h('div', { class: 'line' }, this.search, filters, this.count), h('div', { class: 'line' }, legend, this.status));
   }

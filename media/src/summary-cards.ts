@@ -5,8 +5,6 @@ import { h, s } from './dom';
 import { marker } from './charts';
 import { count, nats, percent, prior } from './format';
 
-export const MODEL_LABELS: Record<ModelKind, string> = { zeroShot: 'zero-shot', debiased: 'debiased', finetuned: 'fine-tuned', gla: 'GLA' };
-const MODELS = Object.keys(MODEL_LABELS) as ModelKind[];
 const GROUP_LABELS: Record<ClassGroup, string> = { head: 'Head', medium: 'Medium', tail: 'Tail' };
 
 /** A legend swatch: the model's marker as the recall chart draws it. */
@@ -14,15 +12,21 @@ export function modelSwatch(kind: ModelKind): SVGSVGElement {
   return s('svg', { class: 'swatch', width: 12, height: 12, viewBox: '-6 -6 12 12', 'aria-hidden': 'true', focusable: 'false' }, marker(kind));
 }
 
-function bars(values: PerModel<number | null> | null, what: string): HTMLElement {
+/** One bar per model; with `sd` (a seeds run), each value reads "mean ± sd". */
+function bars(data: PanelData, values: PerModel<number | null> | null, what: string, sd?: PerModel<number | null> | null): HTMLElement {
   const list = h('dl', { class: 'bars' });
-  for (const k of MODELS) {
+  for (const k of data.models) {
+    const label = data.modelLabels[k];
     const v = values?.[k] ?? null;
+    const spread = sd?.[k] ?? null;
     const fill = h('span', { class: `fill f-${k}` });
     fill.style.width = `${Math.max(0, Math.min(1, v ?? 0)) * 100}%`;
+    const value = h('span', { class: 'value', 'aria-hidden': 'true' }, percent(v, 1));
+    if (v !== null && spread !== null) value.append(h('span', { class: 'sd' }, ` ± ${(spread * 100).toFixed(1)}`));
+    const spoken = `${what} ${label}: ${percent(v, 1)}${v !== null && spread !== null ? ` ± ${(spread * 100).toFixed(1)} points over seeds` : ''}`;
     list.append(
-      h('dt', {}, modelSwatch(k), MODEL_LABELS[k]),
-      h('dd', { 'aria-label': `${what} ${MODEL_LABELS[k]}: ${percent(v, 1)}` }, h('span', { class: 'track', 'aria-hidden': 'true' }, fill), h('span', { class: 'value', 'aria-hidden': 'true' }, percent(v, 1))),
+      h('dt', { title: label }, modelSwatch(k), h('span', { class: 'label' }, label)),
+      h('dd', { 'aria-label': spoken }, h('span', { class: 'track', 'aria-hidden': 'true' }, fill), value),
     );
   }
   return list;
@@ -55,7 +59,8 @@ export function summaryCards(data: PanelData): HTMLElement {
   const biasValues = (cs: PanelClass[]) => cs.map((c) => c.bias).filter((v): v is number => v !== null);
   const priorValues = (cs: PanelClass[]) => cs.map((c) => c.prior).filter((v): v is number => v !== null);
   if (data.kind === 'run') {
-    section.append(card('All classes', `top-1 accuracy · ${count(C)} classes`, bars(data.top1, 'top-1')));
+    const subtitle = `${data.top1Sd ? 'top-1, mean ± sd over seeds' : 'top-1 accuracy'} · ${count(C)} classes`;
+    section.append(card('All classes', subtitle, bars(data, data.top1, 'top-1', data.top1Sd)));
   } else {
     section.append(
       card(
@@ -73,7 +78,7 @@ export function summaryCards(data: PanelData): HTMLElement {
     const summary = data.groups[g];
     const subtitle = `${count(summary.classes)} classes · ${percent(summary.priorMass)} of q`;
     if (data.kind === 'run') {
-      section.append(card(GROUP_LABELS[g], `mean recall · ${subtitle}`, bars(summary.recall, `${GROUP_LABELS[g]} mean recall`)));
+      section.append(card(GROUP_LABELS[g], `mean recall · ${subtitle}`, bars(data, summary.recall, `${GROUP_LABELS[g]} mean recall`)));
     } else {
       const cs = members(g);
       const b = biasValues(cs);

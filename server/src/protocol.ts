@@ -46,6 +46,11 @@ export interface AnalyzeArgs {
   dataset: string;
   /** Model id or folder; defaults to gla.yaml's `model:`, then the gla.model setting. */
   model?: string;
+  /**
+   * The user's fine-tuned classifier (an HF image-classification ONNX folder) or a logits PREFIX, as a path or a
+   * file: URI; defaults to gla.yaml's `finetuned:`, then the gla.finetuned setting, then the run's linear probe.
+   */
+  finetuned?: string;
   /** Run folder URI; defaults to <workspace>/.gla/runs/<id>/. */
   out?: string;
   /** Classify unlabelled images into gla.yaml's classes (DESIGN step 7): missing class folders are then expected. */
@@ -59,7 +64,10 @@ export interface RunSummary {
   failed: number;
   labelIssues: number;
   labelFree: boolean;
+  /** Overall top-1 per model; null where the run has none (label-free, or an older report without the ensemble). */
   top1: PerModel<number | null>;
+  /** What the fine-tuned model is called: "fine-tuned (probe)", or "fine-tuned (<name>)" for the user's own (absent in summaries kept from older versions). */
+  finetuned?: string;
   /** Class names with the largest and smallest q. */
   mostFavoured: string[];
   leastFavoured: string[];
@@ -116,6 +124,8 @@ export interface InitializationOptions {
 /** Workspace settings the server reads via workspace/configuration (section "gla"). */
 export interface GlaSettings {
   model: string;
+  /** A fine-tuned model folder or logits PREFIX to calibrate with GLA; '' for the run's linear probe. */
+  finetuned: string;
   executionProvider: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
   batchSize: number;
   cacheDir: string;

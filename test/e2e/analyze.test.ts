@@ -40,10 +40,12 @@ const PLANTED = {
   testFrom: 'test/yellow_circle/0.png',
 };
 
+/** The five models as the panel names them: the run's fine-tuned model is its linear probe. */
 const MODELS: [ModelKind, string][] = [
   ['zeroShot', 'zero-shot'],
   ['debiased', 'debiased'],
-  ['finetuned', 'fine-tuned'],
+  ['finetuned', 'fine-tuned (probe)'],
+  ['ensemble', 'naive ensemble'],
   ['gla', 'GLA'],
 ];
 
@@ -146,7 +148,8 @@ describe('GLA: Analyze Dataset in VS Code', () => {
       const gain = (c.recall.gla! - c.recall.zeroShot!) * 100;
       assert.ok(row.gain === '±0' ? Math.abs(gain) < 0.5 : Math.abs(panelNumber(row.gain!) - gain) <= 0.5, `${c.name}: gain ${row.gain} vs ${gain}`);
       assert.equal(row.issues, String(report.labelIssues.filter((li) => li.given === c.name).length || ''));
-      assert.match(row.label, new RegExp(`zero-shot ${pct(c.recall.zeroShot, 0)}, debiased ${pct(c.recall.debiased, 0)}, fine-tuned ${pct(c.recall.finetuned, 0)}, GLA ${pct(c.recall.gla, 0)}`));
+      const recalls = MODELS.map(([k, label]) => `${label} ${pct(c.recall[k], 0)}`).join(', ');
+      assert.ok(row.label.includes(`recall ${recalls}`), `${c.name}: ${row.label} names ${recalls}`);
     }
 
     // The cards: overall top-1, then head, medium and tail mean recall, per model.
@@ -158,8 +161,10 @@ describe('GLA: Analyze Dataset in VS Code', () => {
     }
 
     // Images to re-check: the planted label errors, and the test image GLA gets wrong, each loaded from the dataset.
-    const predictions = readFileSync(join(dirname(reportPath), 'predictions.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
-    const wrongOnTest = predictions.filter((p) => p[1] === 'test' && p[6] !== p[2]).map((p) => p[0]);
+    const [columns, ...predictions] = readFileSync(join(dirname(reportPath), 'predictions.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    // By name: the naive ensemble's column sits before GLA's.
+    const [split, given, gla] = ['split', 'given', 'gla'].map((name) => columns.indexOf(name));
+    const wrongOnTest = predictions.filter((p) => p[split] === 'test' && p[gla] !== p[given]).map((p) => p[0]);
     assert.ok(report.labelIssues.some((li) => li.path === PLANTED.train), `the planted ${PLANTED.train} is a suspected label error`);
     assert.ok(wrongOnTest.includes(PLANTED.test), `GLA gets the planted ${PLANTED.test} wrong`);
     assert.equal(await panel.thumbnails('Suspected mislabelled').count(), report.labelIssues.length);

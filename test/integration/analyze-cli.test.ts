@@ -39,7 +39,7 @@ test('an ImageFolder with spaces, Unicode, a long tail, bad files and planted la
   for (const key of ['version', 'model', 'dataset', 'labelFree', 'prior', 'metrics', 'classes', 'labelIssues', 'failed', 'timings']) assert.ok(key in report, key);
   assert.deepEqual(Object.keys(report.model).slice(0, 2), ['id', 'dim']);
   assert.deepEqual(Object.keys(report.dataset.splits), ['train', 'val', 'test']);
-  for (const k of ['zeroShot', 'debiased', 'finetuned', 'gla']) {
+  for (const k of ['zeroShot', 'debiased', 'finetuned', 'ensemble', 'gla']) {
     for (const m of ['top1', 'meanRecall', 'head', 'medium', 'tail', 'nll', 'ece']) assert.equal(typeof report.metrics[k][m], 'number', `${k}.${m}`);
   }
   // Classes in ImageFolder order: sorted by code point.
@@ -65,7 +65,7 @@ test('an ImageFolder with spaces, Unicode, a long tail, bad files and planted la
   assert.deepEqual(report.failed.map((f: any) => f.path).sort(), [...expected.bad].sort());
   // predictions.csv: a row per analysed image.
   const csv = readFileSync(join(runDir, 'predictions.csv'), 'utf8').trim().split('\n');
-  assert.equal(csv[0], 'path,split,given,zeroShot,debiased,finetuned,gla,glaProbability');
+  assert.equal(csv[0], 'path,split,given,zeroShot,debiased,finetuned,ensemble,gla,glaProbability');
   assert.equal(csv.length - 1, report.dataset.splits.train + report.dataset.splits.val + report.dataset.splits.test - expected.bad.length);
   // A rerun computes no embedding: everything comes from the cache.
   const again = gla({ GLA_CACHE_DIR: cache }, work, 'analyze', dataset, '--model', model, '--out', join(work, 'again'), '--json');

@@ -3,13 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
 import { CancellationTokenSource, LspTestClient, type ProgressValue, uriOf } from '../helpers/lsp-client';
 import { makeWorkspace, type TestWorkspace } from '../helpers/lsp-workspace';
 import { modelFixture } from '../helpers/model-fixtures';
 import type { Report } from '../../server/src/engine/report';
 import type { AnalyzeResult, ClassifyResult, RunFinishedParams } from '../../server/src/protocol';
+import { serializeNpy } from '../../server/src/store/npy';
 
 const WARNING = 2;
 const INFORMATION = 3;
@@ -34,10 +35,10 @@ function manifestText(): string {
 /** Class name → the 0-based line of its `folder:` in manifestText(). */
 const CLASS_LINES: Record<string, number> = { 'red circle': 2, blue_square: 3, 'grüne Dreiecke': 5, n04254680: 7 };
 
-async function start(t: { after(fn: () => Promise<void>): void }): Promise<{ ws: TestWorkspace; client: LspTestClient; uri: string }> {
+async function start(t: { after(fn: () => Promise<void>): void }, settings?: Record<string, unknown>): Promise<{ ws: TestWorkspace; client: LspTestClient; uri: string }> {
   const ws = makeWorkspace();
   writeFileSync(join(ws.shapes, 'gla.yaml'), manifestText());
-  const client = await LspTestClient.start({ workspace: ws.root, initializationOptions: { cacheDir: ws.cacheDir, trusted: true } });
+  const client = await LspTestClient.start({ workspace: ws.root, initializationOptions: { cacheDir: ws.cacheDir, trusted: true }, ...(settings ? { settings } : {}) });
   t.after(async () => {
     await client.stop();
     ws.remove();
@@ -206,4 +207,69 @@ test('gla.analyze: classes that match no folder are an error, unless the client 
   assert.equal(result.summary.labelFree, true);
   assert.equal(result.summary.classes, 2);
   assert.ok(result.summary.images > 0);
+});
+
+/** Every image under a folder, recursively, as absolute paths. */
+function imagesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? imagesUnder(join(dir, e.name)) : e.name.endsWith('.png') ? [join(dir, e.name)] : []));
+}
+
+/**
+ * A user's fine-tuned logits for shapes/ as PREFIX.npy + PREFIX.json, outside the dataset: confident in each image's
+ * folder class, with its columns in another order than the dataset's (matched by name).
+ */
+function writeShapesLogits(ws: TestWorkspace, prefix: string): void {
+  const classes = ['n04254680', 'red circle', 'grüne Dreiecke', 'blue_square'];
+  const paths = imagesUnder(ws.shapes);
+  const data = new Float32Array(paths.length * classes.length);
+  paths.forEach((p, r) => {
+    const folder = relative(ws.shapes, p).split(/[\\/]/)[1];
+    classes.forEach((c, j) => (data[r * classes.length + j] = (c === folder ? 3 : 0) + ((r * 7 + j * 3) % 5) / 10));
+  });
+  mkdirSync(join(prefix, '..'), { recursive: true });
+  writeFileSync(`${prefix}.npy`, serializeNpy({ dtype: 'float32', shape: [paths.length, classes.length], data }));
+  writeFileSync(`${prefix}.json`, JSON.stringify({ paths, classes }));
+}
+
+test("gla.analyze with gla.yaml's finetuned: the user's logits are the fine-tuned model, named in the summary and the findings", async (t) => {
+  const { ws, client, uri } = await start(t);
+  writeShapesLogits(ws, join(ws.root, 'logits', 'vit-shapes'));
+  const text = manifestText().replace('classes:', 'finetuned: ../logits/vit-shapes\nclasses:');
+  writeFileSync(join(ws.shapes, 'gla.yaml'), text);
+  await client.open(uri, text);
+  assert.deepEqual(await client.waitForDiagnostics(uri, () => true), [], 'the finetuned: path exists, so no warning');
+  const result = (await client.executeCommand('gla.analyze', [{ dataset: uri }])) as AnalyzeResult;
+  const report = JSON.parse(readFileSync(result.summary.reportPath, 'utf8')) as Report;
+  assert.equal(report.finetuned?.source, 'logits');
+  assert.equal(report.finetuned?.name, 'vit-shapes');
+  assert.equal(result.summary.finetuned, 'fine-tuned (vit-shapes)');
+  assert.equal(result.summary.top1.ensemble, report.metrics.ensemble?.top1 ?? null);
+  const findings = await client.waitForDiagnostics(uri, (d) => d.length === 4 && d.every((x) => runIdOf(x) === report.runId));
+  for (const d of findings) assert.match(d.message as string, /fine-tuned \(vit-shapes\) [\d.n/a]+, naive ensemble [\d.n/a]+, GLA/);
+});
+
+test("gla.analyze's finetuned: the command's wins over gla.yaml's, gla.yaml's over the gla.finetuned setting", async (t) => {
+  const { ws, client, uri } = await start(t, { finetuned: 'settings/logits' });
+  // The setting applies when neither the command nor gla.yaml names one (relative to the workspace folder).
+  await assert.rejects(client.executeCommand('gla.analyze', [{ dataset: uri }]), (err: Error) => {
+    assert.ok(err.message.includes(join(ws.root, 'settings', 'logits')), err.message);
+    return true;
+  });
+  // gla.yaml's finetuned: beats the setting.
+  writeFileSync(join(ws.shapes, 'gla.yaml'), manifestText().replace('classes:', 'finetuned: ../from-manifest\nclasses:'));
+  await assert.rejects(client.executeCommand('gla.analyze', [{ dataset: uri }]), (err: Error) => {
+    assert.ok(err.message.includes(join(ws.root, 'from-manifest')), err.message);
+    return true;
+  });
+  // The command's beats both, as an absolute path or a file: URI.
+  const mine = join(ws.root, 'from-command');
+  for (const finetuned of [mine, uriOf(mine)]) {
+    await assert.rejects(client.executeCommand('gla.analyze', [{ dataset: uri, finetuned }]), (err: Error) => {
+      assert.ok(err.message.includes(mine) && !err.message.includes('from-manifest'), err.message);
+      return true;
+    });
+  }
+  for (const bad of [5, '', 'relative/logits', 'untitled:x']) {
+    await assert.rejects(client.executeCommand('gla.analyze', [{ dataset: uri, finetuned: bad }]), (err: Error & { code?: number }) => err.code === -32602 && /finetuned/.test(err.message), JSON.stringify(bad));
+  }
 });

@@ -75,7 +75,7 @@ test('after a run, one finding per class on its line: Warnings where CLIP is str
   assert.deepEqual(after.map((d) => d.range.start.line).sort(), [2, 4, 6, 8]);
 });
 
-test('hover on a class: q, bias in nats, recall under the four models, support, and its prompt tokens', async (t) => {
+test('hover on a class: q, bias in nats, recall under each model the run has, support, and its prompt tokens', async (t) => {
   const { client, uri } = await startWithRun(t);
   await client.open(uri, SHAPES_MANIFEST);
   const hover = await client.hover(uri, { line: 4, character: 8 }); // "blue square" prompt line of blue_square
@@ -87,12 +87,52 @@ test('hover on a class: q, bias in nats, recall under the four models, support, 
   assert.match(text, /Prompt tokens: 9 over 1 template \(CLIP reads 77\)/);
   assert.ok(text.includes(`q = ${blue.prior}`), text);
   assert.ok(text.includes(`bias log(C·q) = ${blue.bias} nats`), text);
-  assert.match(text, /\| \| zero-shot \| debiased \| fine-tuned \| GLA \|/);
+  // The fixture predates the naive ensemble and report.finetuned: four models, the fine-tuned one the probe.
+  assert.match(text, /\| \| zero-shot \| debiased \| fine-tuned \(probe\) \| GLA \|/);
   assert.match(text, /\| recall \| 0\.20 \| 0\.70 \| 0\.85 \| 0\.90 \|/);
   assert.match(text, /Support: train 4 · val 2 · test 2/);
   assert.match(text, /strongly biased against this class/);
   assert.deepEqual(hover.range, { start: { line: 3, character: 12 }, end: { line: 3, character: 23 } });
   assert.equal(await client.hover(uri, { line: 9, character: 3 }), null, 'no hover on the templates line');
+});
+
+test("hover after a five-model run: the naive ensemble's column, the fine-tuned model by its name", async (t) => {
+  const ws = makeWorkspace({ tokenizerInCache: true });
+  placeRun(ws.root, ws.shapes, (r) => {
+    r.finetuned = { source: 'logits', path: '/data/logits/vit-shapes', sha256: 'c'.repeat(64), name: 'vit-shapes' };
+    r.metrics.ensemble = { ...r.metrics.gla!, top1: 0.75 };
+    for (const c of r.classes) {
+      c.recall.ensemble = c.name === 'blue_square' ? 0.8 : null;
+      c.precision.ensemble = c.name === 'blue_square' ? 0.625 : null;
+    }
+  });
+  writeFileSync(join(ws.shapes, 'gla.yaml'), SHAPES_MANIFEST);
+  const client = await LspTestClient.start({ workspace: ws.root, initializationOptions: { cacheDir: ws.cacheDir, trusted: true } });
+  t.after(async () => {
+    await client.stop();
+    ws.remove();
+  });
+  const uri = uriOf(join(ws.shapes, 'gla.yaml'));
+  await client.open(uri, SHAPES_MANIFEST);
+  const findings = await client.waitForDiagnostics(uri, (d) => d.length === expectedRun().classes.length);
+  const blueFinding = findings.find((d) => d.range.start.line === 3)!;
+  assert.match(blueFinding.message as string, /recall zero-shot 0\.20, debiased 0\.70, fine-tuned \(vit-shapes\) 0\.85, naive ensemble 0\.80, GLA 0\.90/);
+  const hover = await client.hover(uri, { line: 4, character: 8 });
+  const text = (hover!.contents as MarkupContent).value;
+  assert.match(text, /\| \| zero-shot \| debiased \| fine-tuned \(vit-shapes\) \| naive ensemble \| GLA \|/);
+  assert.match(text, /\|---\|---:\|---:\|---:\|---:\|---:\|/);
+  assert.match(text, /\| recall \| 0\.20 \| 0\.70 \| 0\.85 \| 0\.80 \| 0\.90 \|/);
+  assert.match(text, /\| precision \| [\d.]+ \| [\d.]+ \| [\d.]+ \| 0\.63 \| [\d.]+ \|/);
+  // A class the ensemble could not be scored on reads n/a in its column.
+  const red = (await client.hover(uri, { line: 1, character: 14 }))!.contents as MarkupContent;
+  assert.match(red.value, /\| recall \| [\d.]+ \| [\d.]+ \| [\d.]+ \| n\/a \| [\d.]+ \|/);
+
+  // On gla.yaml's finetuned: line, the path it resolves to (relative to gla.yaml's folder).
+  await client.change(uri, `${SHAPES_MANIFEST}finetuned: ../logits/vit-shapes\n`);
+  const onPath = await client.hover(uri, { line: 10, character: 16 });
+  assert.ok(onPath, 'a hover on finetuned:');
+  assert.ok((onPath.contents as MarkupContent).value.includes(`\`${join(ws.root, 'logits', 'vit-shapes')}\``), (onPath.contents as MarkupContent).value);
+  assert.deepEqual(onPath.range, { start: { line: 10, character: 11 }, end: { line: 10, character: 31 } });
 });
 
 test('hover without a run shows the token count and says how to get the numbers', async (t) => {
@@ -129,7 +169,10 @@ test('completion: class folders not yet listed, the {} placeholder in templates,
   assert.deepEqual(models.map((c) => c.label), ['clip-vit-base-patch32', 'clip-vit-base-patch16', 'clip-vit-large-patch14']);
   await client.change(uri, 'classes: [red circle]\nsp');
   const keys = await client.completion(uri, { line: 1, character: 2 });
-  assert.deepEqual(keys.map((c) => c.label), ['model', 'templates', 'splits']);
+  assert.deepEqual(keys.map((c) => c.label), ['model', 'finetuned', 'templates', 'splits']);
+  const finetuned = keys.find((c) => c.label === 'finetuned')!;
+  assert.match(String(finetuned.detail), /fine-tuned classifier to calibrate with GLA instead of the linear probe.*ONNX folder or a logits PREFIX/);
+  assert.equal((finetuned.textEdit as TextEdit).newText, 'finetuned: ');
 });
 
 test('code actions: add a prompt: line, remove a class; applying them clears the diagnostics', async (t) => {

@@ -89,6 +89,11 @@ const CASES: { name: string; text: string; expected: Expected[] }[] = [
     expected: [{ code: 'prompt-too-long', severity: WARNING, span: [2, 12, 2, 12 + TOO_LONG.length], message: /is 78 tokens; CLIP reads only 77/ }],
   },
   {
+    name: "a finetuned: path that is neither a model folder nor a logits PREFIX is a Warning on its value",
+    text: 'classes: [red circle]\nfinetuned: ../models/vit-shapes\n',
+    expected: [{ code: 'missing-finetuned', severity: WARNING, span: [1, 11, 1, 31], message: /finetuned '\.\.\/models\/vit-shapes' is neither a model folder nor a logits PREFIX/ }],
+  },
+  {
     name: 'a split folder that does not exist',
     text: 'splits: {train: train, test: holdout}\nclasses: [red circle]\n',
     expected: [{ code: 'missing-split-folder', severity: ERROR, span: [0, 29, 0, 36], message: /test split folder 'holdout' does not exist/ }],

@@ -27,7 +27,8 @@ test("a run's classes carry report.json's numbers; head/medium/tail and top-1 co
     assert.equal(p.prior, c.prior);
     assert.equal(p.bias, c.bias);
     assert.equal(p.group, c.group);
-    assert.deepEqual(p.recall, c.recall);
+    // The fixture predates the naive ensemble: it reads as null.
+    assert.deepEqual(p.recall, { ...c.recall, ensemble: null });
     assert.deepEqual(p.support, c.support);
     // The Problems view's rule: bias ≤ −1 nat, or GLA recall at least 0.2 above zero-shot.
     assert.equal(p.stronglyBiased, c.bias <= -1 || c.recall.gla - c.recall.zeroShot >= 0.2 - 1e-9, c.name);
@@ -39,6 +40,62 @@ test("a run's classes carry report.json's numbers; head/medium/tail and top-1 co
   assert.equal(d.groups.head.classes + d.groups.medium.classes + d.groups.tail.classes, report.classes.length);
   assert.deepEqual(d.missing, []);
   assert.equal(d.canRevealClasses, true);
+  // An older report: no ensemble (left out, not shown as n/a), no report.finetuned (the probe), one seed.
+  assert.deepEqual(d.models, ['zeroShot', 'debiased', 'finetuned', 'gla']);
+  assert.equal(d.modelLabels.finetuned, 'fine-tuned (probe)');
+  assert.equal(d.modelLabels.ensemble, 'naive ensemble');
+  assert.equal(d.top1!.ensemble, null);
+  assert.equal(d.top1Sd, null);
+});
+
+/** The e2e fixture's report as this version writes it: the naive ensemble, the user's own model, a seeds run. */
+function fiveModelReport(): any {
+  const report = fixtureReport();
+  report.finetuned = { source: 'model', path: '/models/vit-shapes', sha256: '0'.repeat(64), name: 'vit-shapes' };
+  report.seeds = [1, 2, 3];
+  const sd = { top1: 0.021, meanRecall: 0.02, head: null, medium: null, tail: null, nll: 0.1, ece: 0.01 };
+  for (const k of ['zeroShot', 'debiased', 'finetuned', 'gla']) report.metrics[k] = { ...report.metrics[k], mean: report.metrics[k], sd: { ...sd, top1: k === 'gla' ? 0.013 : sd.top1 } };
+  report.metrics.ensemble = { ...report.metrics.gla, top1: 0.7125, head: 0.5, medium: 0.625, tail: 0.25, mean: report.metrics.gla, sd: { ...sd, top1: 0.034 } };
+  report.classes.forEach((c: any, i: number) => {
+    c.recall.ensemble = i === 0 ? null : 0.5 + i / 100;
+    c.precision.ensemble = 0.4 + i / 100;
+  });
+  return report;
+}
+
+test('five models: the naive ensemble between fine-tuned and GLA, the fine-tuned one by its name, top-1 ± sd over seeds', () => {
+  const report = fiveModelReport();
+  const d = data.panelDataFromReport({ report, predictionsCsv: 'path,split,given,zeroShot,debiased,finetuned,gla,glaProbability\n', imageSrc: src, canRevealClasses: true });
+  assert.deepEqual(d.models, ['zeroShot', 'debiased', 'finetuned', 'ensemble', 'gla']);
+  assert.deepEqual(d.modelLabels, { zeroShot: 'zero-shot', debiased: 'debiased', finetuned: 'fine-tuned (vit-shapes)', ensemble: 'naive ensemble', gla: 'GLA' });
+  assert.equal(d.top1!.ensemble, 0.7125);
+  assert.equal(d.top1!.gla, report.metrics.gla.top1);
+  assert.equal(d.top1Sd!.ensemble, 0.034);
+  assert.equal(d.top1Sd!.gla, 0.013);
+  assert.equal(d.groups.head.recall!.ensemble, 0.5);
+  assert.equal(d.groups.tail.recall!.ensemble, 0.25);
+  report.classes.forEach((c: any, i: number) => {
+    assert.deepEqual(d.classes[i].recall, c.recall);
+    assert.equal(d.classes[i].precision!.ensemble, c.precision.ensemble);
+  });
+  assert.equal(d.classes[0].recall!.ensemble, null, 'a class the ensemble could not be scored on is n/a');
+  assert.match(d.source, /mean ± sd over 3 seeds/);
+  assert.deepEqual(d.missing, []);
+
+  // A report with the ensemble's metrics but nothing per class still shows it; a nameless finetuned is the probe.
+  const sparse = fixtureReport();
+  sparse.metrics.ensemble = { ...sparse.metrics.gla, top1: 0.6 };
+  sparse.finetuned = { source: 'probe' };
+  const s = data.panelDataFromReport({ report: sparse, predictionsCsv: '', imageSrc: src, canRevealClasses: false });
+  assert.deepEqual(s.models, ['zeroShot', 'debiased', 'finetuned', 'ensemble', 'gla']);
+  assert.equal(s.modelLabels.finetuned, 'fine-tuned (probe)');
+  assert.equal(s.classes[0].recall!.ensemble, null);
+  assert.equal(s.top1Sd, null, 'no sd without seeds');
+
+  // A bias profile has no models to compare.
+  const profile = data.panelDataFromProfile({ classes: ['x', 'y'], prior: [0.25, 0.75] }, 'p.json');
+  assert.equal(profile.top1, null);
+  assert.equal(profile.top1Sd, null);
 });
 
 test('a report with NaN, missing and wrong-typed fields renders what it can and says what is missing', () => {
@@ -67,7 +124,7 @@ test('a report with NaN, missing and wrong-typed fields renders what it can and 
   assert.equal(cat.stronglyBiased, true, 'GLA recall 0.4 above zero-shot');
   // Groups the report lacks are thirds by q; a class without q has none.
   assert.deepEqual(d.classes.map((c: any) => c.group), ['head', 'tail', null]);
-  assert.deepEqual(d.top1, { zeroShot: null, debiased: null, finetuned: null, gla: null });
+  assert.deepEqual(d.top1, { zeroShot: null, debiased: null, finetuned: null, ensemble: null, gla: null });
   for (const expected of [
     /NaN or Infinity/,
     /no metrics/,
@@ -100,6 +157,11 @@ test('misclassified images: GLA ≠ given on the evaluated split, most confident
   ]);
   // Without a test split the metrics are cross-validated over every labelled image.
   assert.equal(data.misclassifiedImages(csv, 'cross-validated (no test split)', src).length, 3);
+  // Columns are found by name: the naive ensemble's, before GLA's, changes nothing.
+  const withEnsemble = parseCsv(csv)
+    .map((fields, i) => csvLine([...fields.slice(0, 6), i === 0 ? 'ensemble' : 'x', ...fields.slice(6)]))
+    .join('\n');
+  assert.deepEqual(data.misclassifiedImages(withEnsemble, 'test', src), wrong);
   const report = { ...fixtureReport(), labelIssues: [{ path: 'train/x.png', given: 'red_circle', suggested: 'blue_square', confidence: 0.7 }] };
   const d = data.panelDataFromReport({ report, predictionsCsv: csv, imageSrc: src, canRevealClasses: true });
   assert.equal(d.images.totalMisclassified, 2);
@@ -157,6 +219,16 @@ test('the CSV export: the given rows in order, full precision, names quoted, for
     assert.ok(Math.abs(Number(l[header.indexOf('recall_gain_gla')]) - (c.recall.gla - c.recall.zeroShot)) < 1e-12);
     assert.equal(Number(l[header.indexOf('support_test')]), c.support.test);
   });
+  // Every model has its recall and precision column, the naive ensemble included (empty where a report lacks it).
+  const models = ['zeroShot', 'debiased', 'finetuned', 'ensemble', 'gla'];
+  assert.deepEqual(header.filter((h) => h.startsWith('recall_') || h.startsWith('precision_')), [...models.map((k) => `recall_${k}`), 'recall_gain_gla', ...models.map((k) => `precision_${k}`)]);
+  assert.ok(lines.every((l) => l[header.indexOf('recall_ensemble')] === '' && l[header.indexOf('precision_ensemble')] === ''));
+  const five = fiveModelReport();
+  const withEnsemble = parseCsv(classTableCsv(data.panelDataFromReport({ report: five, predictionsCsv: '', imageSrc: src, canRevealClasses: true }), [0, 1]));
+  assert.deepEqual(withEnsemble[0], header);
+  assert.equal(withEnsemble[1][header.indexOf('recall_ensemble')], '', 'n/a stays empty');
+  assert.equal(Number(withEnsemble[2][header.indexOf('recall_ensemble')]), five.classes[1].recall.ensemble);
+  assert.equal(Number(withEnsemble[2][header.indexOf('precision_ensemble')]), five.classes[1].precision.ensemble);
   const profile = data.panelDataFromProfile({ classes: ['x', 'y'], prior: [0.25, 0.75] }, 'p.json');
   assert.deepEqual(parseCsv(classTableCsv(profile, [1])), [
     ['class', 'prompt', 'group', 'q', 'log_q', 'bias_nats', 'strongly_biased_against'],

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatedFixtures } from '../helpers/paths';
 import type { ClassReport, Report } from '../../server/src/engine/report';
-import { BIAS_THRESHOLDS, biasDiagnostics, isStronglyBiasedAgainst } from '../../server/src/lsp/runs/bias-diagnostics';
+import { BIAS_THRESHOLDS, biasDiagnostics, isStronglyBiasedAgainst, reportedModels } from '../../server/src/lsp/runs/bias-diagnostics';
+import { describeRun } from '../../client/src/run-summary-text';
 import { parseManifest } from '../../server/src/dataset/manifest';
 import { RunResults, type RunResult } from '../../server/src/lsp/runs/run-results';
 import { summarizeRun } from '../../server/src/lsp/runs/run-summary';
@@ -57,7 +58,9 @@ test('the summary of the fixture run', () => {
     failed: 0,
     labelIssues: 1,
     labelFree: false,
-    top1: { zeroShot: 0.5, debiased: 0.6, finetuned: 0.7, gla: 0.8 },
+    // The fixture predates the naive ensemble and report.finetuned: no ensemble top-1, and the probe.
+    top1: { zeroShot: 0.5, debiased: 0.6, finetuned: 0.7, ensemble: null, gla: 0.8 },
+    finetuned: 'fine-tuned (probe)',
     mostFavoured: ['red circle', 'n04254680', 'grüne Dreiecke'],
     leastFavoured: ['blue_square', 'grüne Dreiecke', 'n04254680'],
     reportPath: join('/runs/x', 'report.json'),
@@ -66,7 +69,7 @@ test('the summary of the fixture run', () => {
 
 test('a class whose q was not estimated is never called biased, and its finding says why', () => {
   const report = fixtureReport();
-  const c: ClassReport = { ...report.classes[0], bias: -4, logPrior: -6, prior: Math.exp(-6), priorEstimated: false, recall: { zeroShot: null, debiased: null, finetuned: null, gla: null } };
+  const c: ClassReport = { ...report.classes[0], bias: -4, logPrior: -6, prior: Math.exp(-6), priorEstimated: false, recall: { zeroShot: null, debiased: null, finetuned: null, ensemble: null, gla: null } };
   assert.equal(isStronglyBiasedAgainst({ ...c, priorEstimated: undefined }), true, 'the same numbers, estimated, are a strong bias');
   assert.equal(isStronglyBiasedAgainst(c), false);
   const manifest = parseManifest(`classes:\n  - folder: ${c.name}\n`);
@@ -74,4 +77,39 @@ test('a class whose q was not estimated is never called biased, and its finding 
   assert.equal(finding.code, 'class-bias');
   assert.match(String(finding.message), /q not estimated: no labelled images/);
   assert.doesNotMatch(String(finding.message), /nats|biased against/);
+});
+
+test("a class's finding names all five models, the fine-tuned one by its source; an older report has four", () => {
+  const report = fixtureReport();
+  const manifest = parseManifest(report.classes.map((c) => `- ${JSON.stringify(c.name)}`).join('\n').replace(/^/, 'classes:\n'));
+  const old = biasDiagnostics(report, manifest);
+  assert.equal(old.length, report.classes.length);
+  assert.deepEqual(reportedModels(report), ['zeroShot', 'debiased', 'finetuned', 'gla'], 'no ensemble in a report that predates it');
+  for (const d of old) {
+    assert.match(String(d.message), /recall zero-shot [\d.]+, debiased [\d.]+, fine-tuned \(probe\) [\d.]+, GLA [\d.]+/);
+    assert.doesNotMatch(String(d.message), /ensemble/);
+  }
+
+  const five: Report = {
+    ...report,
+    finetuned: { source: 'model', path: '/models/vit-pets', sha256: 'ab'.repeat(32), name: 'vit-pets' },
+    metrics: { ...report.metrics, ensemble: { ...report.metrics.gla!, top1: 0.75 } },
+    classes: report.classes.map((c, i) => ({ ...c, recall: { ...c.recall, ensemble: i === 0 ? null : 0.625 } })),
+  };
+  assert.deepEqual(reportedModels(five), ['zeroShot', 'debiased', 'finetuned', 'ensemble', 'gla']);
+  const found = biasDiagnostics(five, manifest);
+  const first = report.classes[0];
+  const r = first.recall;
+  assert.ok(
+    String(found[0].message).includes(`recall zero-shot ${r.zeroShot!.toFixed(2)}, debiased ${r.debiased!.toFixed(2)}, fine-tuned (vit-pets) ${r.finetuned!.toFixed(2)}, naive ensemble n/a, GLA ${r.gla!.toFixed(2)}`),
+    String(found[0].message),
+  );
+  assert.match(String(found[1].message), /fine-tuned \(vit-pets\) [\d.]+, naive ensemble 0\.63, GLA/);
+
+  // The run summary carries the label and the ensemble's top-1; the notification names the baseline.
+  const s = summarizeRun('/runs/y', five);
+  assert.equal(s.finetuned, 'fine-tuned (vit-pets)');
+  assert.equal(s.top1.ensemble, 0.75);
+  assert.match(describeRun(s), /top-1 50\.0% zero-shot → 80\.0% with GLA \(naive ensemble 75\.0%\)\./);
+  assert.doesNotMatch(describeRun(summarizeRun('/runs/x', report)), /ensemble/, 'an older run says nothing of it');
 });

@@ -1,12 +1,13 @@
 // gla.yaml parsing and checks: each problem kind at its exact range, against the lsp-dataset fixture folders.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatedFixtures, sharedDir } from '../helpers/paths';
 import { parseManifest, type ManifestProblem } from '../../server/src/dataset/manifest';
 import { readManifest } from '../../server/src/dataset/read-manifest';
+import { discoverDataset } from '../../server/src/dataset/discover';
 import { loadTokenizer } from '../../server/src/clip/text/tokenizer';
 
 /** [line, startChar, endLine, endChar] */
@@ -197,4 +198,52 @@ test('prompts over 77 tokens are flagged with the real CLIP tokenizer, at the ex
   // Without a tokenizer the check is skipped, nothing else changes.
   const none = await readManifest(join(dir, 'shapes', 'gla.yaml'), { text });
   assert.deepEqual(none.problems, []);
+});
+
+test('finetuned: parses with its range; a wrong type is an error, a near miss of the key a warning', () => {
+  const m = parseManifest('model: clip-vit-base-patch32\nfinetuned: ../models/vit-shapes\nclasses: [red circle]\n');
+  assert.deepEqual(m.problems, []);
+  assert.equal(m.finetuned?.value, '../models/vit-shapes');
+  assert.deepEqual(m.finetuned?.range, { start: { line: 1, character: 11 }, end: { line: 1, character: 31 } });
+  check('finetuned: [a, b]\n', [{ code: 'wrong-type', severity: 'error', span: [0, 11, 0, 17], message: /finetuned: expected a fine-tuned model folder or a logits PREFIX.*got a list/ }]);
+  check('finetuned:\n', [{ code: 'wrong-type', severity: 'error', span: [0, 0, 0, 9], message: /got nothing/ }]);
+  check('fine_tuned: x\n', [{ code: 'unknown-key', severity: 'warning', span: [0, 0, 0, 10], message: /did you mean 'finetuned'/ }]);
+  check('- a\n', [{ code: 'wrong-type', severity: 'error', span: [0, 0, 0, 3], message: /mapping of model, finetuned, classes, templates and splits/ }]);
+});
+
+test('finetuned: is relative to gla.yaml; a path that is neither a model folder nor a logits PREFIX is a warning on its line', async (t) => {
+  const dir = datasetCopy();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const manifest = join(dir, 'shapes', 'gla.yaml');
+  const problems = async (value: string) => (await readManifest(manifest, { text: `classes: [red circle]\nfinetuned: ${value}\n` })).problems;
+  const shape = (ps: ManifestProblem[]) => ps.map((p) => [p.code, p.severity, span(p)]);
+
+  const missing = await problems('../models/vit-shapes');
+  assert.deepEqual(shape(missing), [['missing-finetuned', 'warning', [1, 11, 1, 31]]]);
+  assert.match(missing[0].message, /finetuned '\.\.\/models\/vit-shapes' is neither a model folder nor a logits PREFIX/);
+  assert.ok(missing[0].message.includes(join(dir, 'models', 'vit-shapes')), `resolved against gla.yaml's folder: ${missing[0].message}`);
+
+  // A folder without the classifier's graph is named as such; with onnx/model.onnx (or model.onnx) it is fine.
+  mkdirSync(join(dir, 'models', 'vit-shapes', 'onnx'), { recursive: true });
+  assert.match((await problems('../models/vit-shapes'))[0].message, /has no onnx\/model\.onnx/);
+  writeFileSync(join(dir, 'models', 'vit-shapes', 'onnx', 'model.onnx'), '');
+  assert.deepEqual(await problems('../models/vit-shapes'), []);
+  assert.deepEqual(await problems(join(dir, 'models', 'vit-shapes')), [], 'an absolute path as it is');
+
+  // A logits PREFIX needs PREFIX.npy and PREFIX.json; it may be written with its .npy.
+  writeFileSync(join(dir, 'shapes', 'logits.npy'), '');
+  assert.match((await problems('logits'))[0].message, /has logits\.npy but no logits\.json/);
+  writeFileSync(join(dir, 'shapes', 'logits.json'), '{"paths": []}');
+  assert.deepEqual(await problems('logits'), []);
+  assert.deepEqual(await problems('logits.npy'), []);
+});
+
+test("a dataset's finetuned is gla.yaml's, resolved against the manifest's folder", async (t) => {
+  const dir = datasetCopy();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'shapes', 'gla.yaml'), 'finetuned: ../logits/shapes\n');
+  const dataset = await discoverDataset(join(dir, 'shapes'));
+  assert.equal(dataset.finetuned, join(dir, 'logits', 'shapes'));
+  writeFileSync(join(dir, 'shapes', 'gla.yaml'), 'templates: ["a photo of a {}."]\n');
+  assert.equal((await discoverDataset(join(dir, 'shapes', 'gla.yaml'))).finetuned, undefined);
 });

@@ -32,12 +32,15 @@ async function analyze(ctx: GlaContext, dataset: vscode.Uri, options: { labelFre
     // model (missing, broken, not downloadable) gets a way to pick another.
     // gla.yaml's classes over a folder without them: the user may have meant a label-free run, which they choose.
     const labelFreeOffer = /run label-free/.test(message) ? ['Run Label-Free'] : [];
+    // A failure that names the fine-tuned model (gla.finetuned, gla.yaml's finetuned:) gets a way to pick another.
+    const modelOffer = /fine-?tuned/i.test(message) ? ['Select Fine-tuned Model…'] : /\bmodel\b/i.test(message) ? ['Select Model…'] : [];
     const actions = vscode.workspace.isTrusted
-      ? [...labelFreeOffer, ...(/\bmodel\b/i.test(message) ? ['Select Model…'] : []), 'Show Log']
+      ? [...labelFreeOffer, ...modelOffer, 'Show Log']
       : ['Manage Workspace Trust', 'Show Log'];
     void vscode.window.showErrorMessage(`GLA: ${message}`, ...actions).then((choice) => {
       if (choice === 'Run Label-Free') void analyze(ctx, dataset, { labelFree: true });
       else if (choice === 'Select Model…') void vscode.commands.executeCommand('gla.selectModel');
+      else if (choice === 'Select Fine-tuned Model…') void vscode.commands.executeCommand('gla.selectFinetuned');
       else if (choice === 'Manage Workspace Trust') void vscode.commands.executeCommand('workbench.trust.manage');
       else offerLog(ctx, choice);
     });

@@ -1,7 +1,8 @@
 import { relative } from 'node:path';
 import { UserError } from '../errors';
 import { analyzeDataset, type AnalysisProgress } from '../engine/analyze';
-import { MODEL_KINDS, type Report } from '../engine/report';
+import { MODEL_KINDS, finetunedLabel, type ModelKind, type Report } from '../engine/report';
+import { analyzeSeeds } from '../engine/seeds';
 import { defaultCacheDir } from '../store/cache-dir';
 import { parseCommandArgs } from './args';
 import { printJson, type Command } from './command';
@@ -11,30 +12,49 @@ import { ProgressBar } from './progress-bar';
 import { printable } from './terminal-text';
 
 const USAGE = `gla analyze DATASET [--model DIR|ID] [--out DIR] [--json]
-            [--shots K] [--seed S] [--label-free [--target-prior P.json]] [--embeddings PREFIX]
+            [--shots K [--seed S | --seeds 1,2,3]] [--label-free [--target-prior P.json]] [--embeddings PREFIX]
+            [--finetuned MODEL_DIR|PREFIX [--train-prior P.json]]
             [--templates T ...] [--calibrate likelihood|confidence] [--provider auto|cpu|cuda|…] [--batch-size N]
             [--allow-outside-paths]
 
-Classifies a dataset with CLIP, estimates CLIP's pre-training label bias q, fits a linear probe, combines both
-with GLA, and flags suspected mislabelled images. DATASET is a folder of class folders (optionally under
+Classifies a dataset with CLIP, estimates CLIP's pre-training label bias q, fits a linear probe (or takes your
+own fine-tuned model with --finetuned: a Hugging Face image-classification ONNX folder, or logits PREFIX.npy +
+PREFIX.json {paths, classes}), combines both with GLA, and flags suspected mislabelled images. --train-prior gives
+the label distribution a model trained elsewhere saw (default: this dataset's train split). --seeds runs the
+--shots protocol once per seed and reports mean ± sd. DATASET is a folder of class folders (optionally under
 train/ val/ test/), a gla.yaml, or a path,label[,split] CSV. Writes report.json and predictions.csv to
 .gla/runs/<time>/ (or --out DIR: a new folder, or an earlier run folder, which is replaced). A CSV's paths must
 stay inside its folder unless --allow-outside-paths is given. The model is downloaded on first use when it is a known id.`;
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '    —' : `${(100 * v).toFixed(1).padStart(5)}%`);
 
-/** The closing summary: top-1 of the four models and the most and least favoured classes. */
+/** What the tables call each model; the fine-tuned row names its source. */
+export function modelLabels(finetuned: Report['finetuned']): Record<ModelKind, string> {
+  return { zeroShot: 'zero-shot', debiased: 'debiased zero-shot', finetuned: finetunedLabel(finetuned), ensemble: 'naive ensemble', gla: 'GLA' };
+}
+
+/** The five models' rows: top-1 (± sd over seeds), mean recall and the head/medium/tail thirds by q. */
+export function metricsTable(metrics: Partial<Report['metrics']>, finetuned: Report['finetuned'], on: string): string[] {
+  const label = modelLabels(finetuned);
+  const width = Math.max(20, ...MODEL_KINDS.map((k) => label[k].length + 1));
+  const seeded = MODEL_KINDS.some((k) => metrics[k]?.sd);
+  const top1 = (m: Report['metrics'][ModelKind] | undefined): string => (seeded ? `${pct(m?.top1)} ± ${m?.sd ? (100 * m.sd.top1).toFixed(1).padStart(4) : '   —'}` : pct(m?.top1));
+  const lines = [`${'model'.padEnd(width)} ${'top-1'.padStart(seeded ? 13 : 6)} ${'mean rec.'.padStart(9)} ${'head'.padStart(6)} ${'medium'.padStart(6)} ${'tail'.padStart(6)}   (${on})`];
+  for (const k of MODEL_KINDS) {
+    const m = metrics[k];
+    lines.push(`${printable(label[k]).padEnd(width)} ${top1(m)} ${pct(m?.meanRecall).padStart(9)} ${pct(m?.head)} ${pct(m?.medium)} ${pct(m?.tail)}`);
+  }
+  return lines;
+}
+
+/** The closing summary: the five models' metrics and the most and least favoured classes. */
 export function summaryTable(report: Report, runDir: string): string {
-  const label: Record<string, string> = { zeroShot: 'zero-shot', debiased: 'debiased zero-shot', finetuned: 'fine-tuned (probe)', gla: 'GLA' };
   const lines = [''];
   if (report.labelFree) {
     lines.push(`label-free run: ${report.classes.length} classes, predictions for every image (no labels, so no accuracy)`);
   } else {
-    lines.push(`${'model'.padEnd(20)} ${'top-1'.padStart(6)} ${'mean rec.'.padStart(9)} ${'head'.padStart(6)} ${'medium'.padStart(6)} ${'tail'.padStart(6)}   (${report.evaluatedOn})`);
-    for (const k of MODEL_KINDS) {
-      const m = report.metrics[k];
-      lines.push(`${label[k].padEnd(20)} ${pct(m?.top1)} ${pct(m?.meanRecall).padStart(9)} ${pct(m?.head)} ${pct(m?.medium)} ${pct(m?.tail)}`);
-    }
+    const on = report.seeds ? `${report.evaluatedOn}, mean ± sd over seeds ${report.seeds.join(', ')}` : report.evaluatedOn;
+    lines.push(...metricsTable(report.metrics, report.finetuned, on));
   }
   const sorted = [...report.classes].sort((a, b) => b.bias - a.bias);
   const fmt = (c: Report['classes'][number]): string => `${printable(c.name)} (${c.bias >= 0 ? '+' : ''}${c.bias.toFixed(2)})`;
@@ -44,8 +64,17 @@ export function summaryTable(report: Report, runDir: string): string {
   if (report.failed.length) lines.push(`${report.failed.length} file(s) skipped, e.g. ${printable(report.failed[0].path)}: ${printable(report.failed[0].error)}`);
   for (const note of report.notes) lines.push(`note: ${printable(note)}`);
   const where = printable(relative(process.cwd(), runDir) || '.');
-  lines.push('', `report: ${where}/report.json   predictions: ${where}/predictions.csv`);
+  lines.push('', report.seeds ? `report: ${where}/report.json   per seed: ${where}/seed-<s>/` : `report: ${where}/report.json   predictions: ${where}/predictions.csv`);
   return lines.join('\n') + '\n';
+}
+
+/** "1,2,3" → [1, 2, 3]: whole numbers, each once. */
+export function parseSeeds(text: string): number[] {
+  const seeds = text.split(',').map((s) => s.trim());
+  if (seeds.some((s) => !/^\d+$/.test(s))) throw new UserError(`gla analyze: --seeds takes whole numbers separated by commas (e.g. 1,2,3), got '${text}'`);
+  const values = seeds.map(Number);
+  if (new Set(values).size !== values.length) throw new UserError(`gla analyze: --seeds ${text} repeats a seed`);
+  return values;
 }
 
 export const analyzeCommand: Command = {
@@ -62,6 +91,9 @@ export const analyzeCommand: Command = {
       'label-free': 'boolean',
       'target-prior': 'string',
       embeddings: 'string',
+      finetuned: 'string',
+      'train-prior': 'string',
+      seeds: 'string',
       templates: 'strings',
       calibrate: 'string',
       provider: 'string',
@@ -74,6 +106,11 @@ export const analyzeCommand: Command = {
     if (rule !== undefined && rule !== 'likelihood' && rule !== 'confidence') throw new UserError(`gla analyze: --calibrate takes likelihood or confidence, got '${rule}'`);
     if (options['target-prior'] && !options['label-free']) throw new UserError('gla analyze: --target-prior applies to --label-free runs');
     const targetPrior = options['target-prior'] ? Array.from((await readPriorFile(options['target-prior'], 'target prior')).logPrior, Math.exp) : undefined;
+    if (options['train-prior'] && !options.finetuned) throw new UserError('gla analyze: --train-prior applies to a model trained elsewhere: give --finetuned too (the probe is trained on this dataset\'s train split)');
+    const trainPriorFile = options['train-prior'] ? await readPriorFile(options['train-prior'], 'train prior') : undefined;
+    const trainPrior = trainPriorFile && { values: Array.from(trainPriorFile.logPrior, Math.exp), classes: trainPriorFile.classes, source: options['train-prior']! };
+    const seeds = options.seeds === undefined ? undefined : parseSeeds(options.seeds);
+    if (seeds && options.seed !== undefined) throw new UserError('gla analyze: give --seed S or --seeds S1,S2,…, not both');
     const bar = new ProgressBar('embedding', 'img');
     // The probe's fits (λ path, folds) are counted under their stage's heading, with the fit in progress named.
     const steps = new ProgressBar('  step', 'steps');
@@ -93,7 +130,7 @@ export const analyzeCommand: Command = {
       }
     };
     const { runDir, report } = await withInterrupt((signal) =>
-      analyzeDataset(
+      (seeds ? analyzeSeeds : analyzeDataset)(
         {
           dataset: positionals[0],
           model: options.model,
@@ -107,6 +144,9 @@ export const analyzeCommand: Command = {
           labelFree: options['label-free'],
           targetPrior,
           embeddings: options.embeddings,
+          finetuned: options.finetuned,
+          trainPrior,
+          seeds,
           allowOutsidePaths: options['allow-outside-paths'],
           temperatureRule: rule as 'likelihood' | 'confidence' | undefined,
         },

@@ -1,13 +1,13 @@
 import { promises as fs } from 'node:fs';
 import { UserError } from '../errors';
 import { assertFinite, type Matrix } from '../gla/matrix';
-import { readNpy } from '../store/npy';
+import { isFloatDtype, readNpy } from '../store/npy';
 
 /** A 2-D float .npy as samples × classes logits (or features). */
 export async function readMatrix(path: string, what: string): Promise<Matrix> {
   const array = await readNpy(path);
-  if (array.dtype !== 'float32' && array.dtype !== 'float64') {
-    throw new UserError(`${path}: ${what} must be float32 or float64, got ${array.dtype}`);
+  if (!isFloatDtype(array.dtype)) {
+    throw new UserError(`${path}: ${what} must be float16, float32 or float64, got ${array.dtype}`);
   }
   if (array.shape.length !== 2) {
     throw new UserError(`${path}: ${what} must be a 2-D array (samples × classes), got shape (${array.shape.join(', ')})`);

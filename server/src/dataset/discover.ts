@@ -4,7 +4,7 @@ import { UserError } from '../errors';
 import { readCsvManifest } from './csv-manifest';
 import { byCodePoint, scanDatasetFolders } from './dataset-folders';
 import { describeFsError, walkFiles, type PathProblem } from './image-files';
-import { defaultPrompt, resolveManifestModel } from './manifest-checks';
+import { defaultPrompt, finetunedLocation, resolveManifestModel } from './manifest-checks';
 import { MAX_CLASSES } from './manifest-limits';
 import { firstManifestError, readManifest, type ManifestFile } from './read-manifest';
 import { seededRandom, shuffled, stratifiedSplit, type Split } from './splits';
@@ -33,6 +33,11 @@ export interface Dataset {
   templates?: string[];
   /** From gla.yaml's `model:`, a folder path resolved against the manifest's folder. */
   model?: string;
+  /**
+   * From gla.yaml's `finetuned:`, resolved against the manifest's folder: the user's fine-tuned model folder or logits
+   * PREFIX, calibrated with GLA instead of the run's linear probe.
+   */
+  finetuned?: string;
   items: DatasetItem[];
   splitSource: 'folders' | 'manifest' | 'csv' | 'seeded' | 'shots' | 'none';
   seed?: number;
@@ -105,6 +110,7 @@ export async function discoverDataset(input: string, options: DiscoverOptions = 
     manifestPath: manifest?.path,
     templates: manifest?.templates?.map((t) => t.value),
     model: manifest?.model ? resolveManifestModel(manifest.model.value, root) : undefined,
+    finetuned: manifest?.finetuned ? finetunedLocation(manifest.finetuned.value, root) : undefined,
     notes: [] as string[],
     failed: [] as PathProblem[],
     manifestWarnings: manifest ? manifestWarnings(manifest) : [],

@@ -1,8 +1,8 @@
 // The manifest checks that need more than its text: the dataset's folders, the model registry, the tokenizer.
-import { isAbsolute, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { ClipTokenizer } from '../clip/text/tokenizer';
 import { CONTEXT_LENGTH } from '../clip/text/tokenizer';
-import { isDirectory } from '../store/files';
+import { isDirectory, isFile } from '../store/files';
 import { findModel } from '../clip/models';
 import { classPrompts, expandTemplates } from '../clip/text/templates';
 import type { DatasetFolders } from './dataset-folders';
@@ -27,6 +27,29 @@ export function modelLocation(model: string, datasetRoot: string): string {
 /** What gla.yaml's `model:` names: a known id as is, anything else a folder relative to the manifest. */
 export function resolveManifestModel(model: string, datasetRoot: string): string {
   return findModel(model) ? model : modelLocation(model, datasetRoot);
+}
+
+/** gla.yaml's `finetuned:` as an absolute path: relative to the manifest's folder. */
+export function finetunedLocation(finetuned: string, datasetRoot: string): string {
+  return modelLocation(finetuned, datasetRoot);
+}
+
+/**
+ * What is wrong with a `finetuned:` path, if anything: it must be a model folder (onnx/model.onnx or model.onnx), or
+ * a logits PREFIX with PREFIX.npy and PREFIX.json (written with or without the .npy).
+ */
+export async function finetunedProblem(finetuned: string, datasetRoot: string): Promise<string | undefined> {
+  const path = finetunedLocation(finetuned, datasetRoot);
+  if (await isDirectory(path)) {
+    if ((await isFile(join(path, 'onnx', 'model.onnx'))) || (await isFile(join(path, 'model.onnx')))) return undefined;
+    return `fine-tuned model folder '${finetuned}' has no onnx/model.onnx (nor model.onnx) (${path})`;
+  }
+  const prefix = path.replace(/\.(npy|json)$/, '');
+  const npy = await isFile(`${prefix}.npy`);
+  const json = await isFile(`${prefix}.json`);
+  if (npy && json) return undefined;
+  if (npy) return `logits '${finetuned}' has ${basename(prefix)}.npy but no ${basename(prefix)}.json beside it (its image paths) (${prefix}.json)`;
+  return `finetuned '${finetuned}' is neither a model folder nor a logits PREFIX (no ${path} folder, no ${prefix}.npy)`;
 }
 
 const FIRST_LINE: SourceRange = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
@@ -68,6 +91,10 @@ export async function checkAgainstDataset(manifest: Manifest, folders: DatasetFo
     if (!(await isDirectory(path))) {
       problems.push({ range: manifest.model.range, severity: 'warning', code: 'unknown-model', message: `model '${manifest.model.value}' is neither a known model id nor a folder (${path})` });
     }
+  }
+  if (manifest.finetuned) {
+    const message = await finetunedProblem(manifest.finetuned.value, folders.root);
+    if (message) problems.push({ range: manifest.finetuned.range, severity: 'warning', code: 'missing-finetuned', message });
   }
   return problems;
 }

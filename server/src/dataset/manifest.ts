@@ -36,6 +36,7 @@ export type ManifestProblemCode =
   | 'missing-folder'
   | 'missing-split-folder'
   | 'unknown-model'
+  | 'missing-finetuned'
   | 'prompt-too-long'
   | 'manifest-too-large'
   | 'too-many-classes';
@@ -64,6 +65,7 @@ export type SplitName = (typeof SPLIT_NAMES)[number];
  *
  * ```
  * model?:     {value, range}                    // id or folder (relative to the manifest's folder)
+ * finetuned?: {value, range}                    // the user's fine-tuned model folder or logits PREFIX (relative to the manifest's folder)
  * classes?:   [{folder, prompt?, range, folderRange, promptRange?}]   // absent: the class folders
  * classesKeyRange?: range of the `classes:` key when written
  * templates?: [{value, range}]                  // each with {}, or a set name (clip/text/templates.ts); absent: the default set
@@ -75,6 +77,11 @@ export type SplitName = (typeof SPLIT_NAMES)[number];
  */
 export interface Manifest {
   model?: Located<string>;
+  /**
+   * A fine-tuned image classifier to calibrate with GLA instead of the run's linear probe: a Hugging Face
+   * image-classification ONNX folder, or a logits PREFIX (PREFIX.npy + PREFIX.json). Relative to the manifest's folder.
+   */
+  finetuned?: Located<string>;
   classes?: ManifestClass[];
   /** Where the `classes:` key is written, even when its value is unusable (then `classes` is absent). */
   classesKeyRange?: SourceRange;
@@ -83,7 +90,7 @@ export interface Manifest {
   problems: ManifestProblem[];
 }
 
-const TOP_LEVEL_KEYS = ['model', 'classes', 'templates', 'splits'];
+const TOP_LEVEL_KEYS = ['model', 'finetuned', 'classes', 'templates', 'splits'];
 const CLASS_KEYS = ['folder', 'prompt'];
 
 /** ImageNet-style synset folders (n01440764): words CLIP never saw as a class name. */
@@ -131,7 +138,7 @@ class ManifestReader {
     const root = this.resolve(this.doc.contents);
     if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) return manifest;
     if (!isMap(root)) {
-      this.problem(this.rangeOf(root), 'error', 'wrong-type', 'gla.yaml must be a mapping of model, classes, templates and splits');
+      this.problem(this.rangeOf(root), 'error', 'wrong-type', 'gla.yaml must be a mapping of model, finetuned, classes, templates and splits');
       return manifest;
     }
     for (const pair of root.items as Pair<unknown, unknown>[]) {
@@ -141,6 +148,9 @@ class ManifestReader {
       switch (key) {
         case 'model':
           manifest.model = this.string(pair, value, 'model', 'a model id or folder');
+          break;
+        case 'finetuned':
+          manifest.finetuned = this.string(pair, value, 'finetuned', 'a fine-tuned model folder or a logits PREFIX (PREFIX.npy + PREFIX.json)');
           break;
         case 'classes':
           manifest.classesKeyRange = this.rangeOf(pair.key as Node);

@@ -40,6 +40,15 @@ export interface AnalysisRequest {
   targetPrior?: number[];
   /** PREFIX of precomputed embeddings (PREFIX.npy + PREFIX.json). */
   embeddings?: string;
+  /**
+   * The user's own fine-tuned model (DESIGN step 4): a Hugging Face image-classification ONNX folder, or a logits
+   * PREFIX (PREFIX.npy + PREFIX.json). Defaults to gla.yaml's `finetuned:`; absent: the run's linear probe.
+   */
+  finetuned?: string;
+  /** p_s for a fine-tuned model trained elsewhere (--train-prior): probabilities, by class name when `classes` is given. */
+  trainPrior?: { values: number[]; classes?: string[]; source: string };
+  /** The few-shot protocol once per seed (with `shots`): one report of mean ± sd, per-seed runs beside it. */
+  seeds?: number[];
   /** How T is chosen: by likelihood jointly with q (default), or the reference's confidence rule. */
   temperatureRule?: TemperatureRule;
   allowDownload?: boolean;
@@ -119,7 +128,7 @@ async function analyzeInto(pending: PendingRun, ctx: AnalysisContext): Promise<R
 interface RunOutputs {
   csv: string;
   artifacts: Omit<RunArtifacts, 'version' | 'model' | 'classes' | 'templates' | 'head'>;
-  report: Pick<ReportInputs, 'logPrior' | 'prior' | 'scored' | 'probe' | 'labelIssues' | 'labelIssueRows' | 'unestimatedPrior' | 'notes'>;
+  report: Pick<ReportInputs, 'logPrior' | 'prior' | 'scored' | 'probe' | 'finetuned' | 'labelIssues' | 'labelIssueRows' | 'unestimatedPrior' | 'notes'>;
 }
 
 /** Step 7: label-free prior matching to π, on the whole N × C zero-shot matrix (the one such matrix the run holds). */
@@ -161,30 +170,33 @@ function labelFreeColumns(zeroShot: Matrix, logPrior: Float64Array, temperature:
 
 /** Steps 3, 5, 8, 9 on the fitted models: GLA, the scores, the label issues, and what the run writes of them. */
 async function labelledOutputs(ctx: AnalysisContext, zs: ZeroShotResult, fitted: Fitted): Promise<RunOutputs> {
-  const { models, data } = fitted;
+  const { data, prior: fittedPrior, finetuned, probe, user } = fitted;
+  const { prior } = fittedPrior;
   const { predictions, probability, scored, issues, notes } = await scoreStage(ctx, fitted);
+  const models = probe?.models;
   return {
     csv: predictionsCsv(predictionRows(ctx, zs), classNames(ctx), { ...predictions, probability }),
     artifacts: {
       labelFree: false,
-      temperature: models.prior.temperature,
-      logPrior: Array.from(models.prior.logPrior),
-      probe: { lambda: models.probe.lambda, temperature: models.ftTemperature, logTrainPrior: Array.from(models.logTrainPrior) },
-      probeWeights: models.probe,
+      temperature: prior.temperature,
+      logPrior: Array.from(prior.logPrior),
+      finetuned: { temperature: finetuned.temperature, logTrainPrior: Array.from(finetuned.logTrainPrior), ...(user ? { user: user.artifact } : {}) },
+      ...(models ? { probe: { lambda: models.probe.lambda, temperature: models.ftTemperature, logTrainPrior: Array.from(models.logTrainPrior) }, probeWeights: models.probe } : {}),
     },
     report: {
-      logPrior: models.prior.logPrior,
+      logPrior: prior.logPrior,
       prior: {
-        temperature: models.prior.temperature,
-        temperatureRule: models.prior.temperatureRule,
-        fittedOn: models.priorFittedOn === 'train+val' ? `train ∪ val (${data.train.length + data.val.length} images; few shots)` : `val (${data.val.length} images)`,
+        temperature: prior.temperature,
+        temperatureRule: prior.temperatureRule,
+        fittedOn: fittedPrior.priorFittedOn === 'train+val' ? `train ∪ val (${data.train.length + data.val.length} images; few shots)` : `val (${data.val.length} images)`,
       },
       scored,
-      probe: { lambda: models.probe.lambda, temperature: models.ftTemperature, candidates: models.probeSelection },
+      finetuned: finetuned.source,
+      probe: models && { lambda: models.probe.lambda, temperature: models.ftTemperature, candidates: models.probeSelection },
       labelIssues: issues,
       labelIssueRows: zs.embedded.indices,
-      unestimatedPrior: models.unlabelled,
-      notes: [...models.notes, ...notes],
+      unestimatedPrior: fittedPrior.unlabelled,
+      notes: [...fitted.notes, ...notes],
     },
   };
 }

@@ -45,7 +45,7 @@ export async function embedStage(ctx: AnalysisContext): Promise<Embedded> {
   timings.lap('model');
   // A size this machine cannot hold is refused now, with the estimate, rather than by running out of memory later.
   const dim = precomputed?.dim ?? model.folder.dim;
-  if (dim) checkRunFits({ images: dataset.items.length, classes: dataset.classes.length, dim, labelFree: dataset.labelFree });
+  if (dim) checkRunFits({ images: dataset.items.length, classes: dataset.classes.length, dim, labelFree: dataset.labelFree, finetuned: !!(request.finetuned ?? dataset.finetuned) });
   // The CLI shows the prompt lengths the language server checks; the model's own tokenizer counts them.
   if (dataset.manifest && hooks.onManifestWarning) {
     const tokenizer = await loadTokenizer(model.folder.dir).catch(() => undefined);

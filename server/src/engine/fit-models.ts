@@ -97,7 +97,6 @@ export async function fitPrior(data: LabelledData, rule: TemperatureRule = 'like
   const { labels } = data;
   const classes = classesOf(data);
   const notes: string[] = [];
-  if (data.train.length === 0) throw new UserError('no train images: the probe needs at least one labelled train image');
 
   // Step 6: train ∪ val for few shots (the reference does this below 20), otherwise val.
   const trainCounts = classCounts(takeLabels(labels, data.train), classes);
@@ -146,7 +145,7 @@ export async function fitProbe(data: LabelledData, fittedPrior: FittedPrior, hoo
   const { labels } = data;
   const classes = classesOf(data);
   const notes = [...fittedPrior.notes];
-  const trainCounts = classCounts(takeLabels(labels, data.train), classes);
+  if (data.train.length === 0) throw new UserError('no train images: the probe needs at least one labelled train image (or bring your own model with --finetuned)');
   // Step 4: λ on val; without a val split, on a seeded fifth of train, then refit on all of train.
   let fitIdx = data.train;
   let valIdx = data.val;
@@ -201,11 +200,18 @@ export async function fitProbe(data: LabelledData, fittedPrior: FittedPrior, hoo
   }
 
   // Step 5's p_s: the train label distribution the probe absorbed.
-  const smoothed = trainCounts.some((n) => n === 0);
-  const total = trainCounts.reduce((a, b) => a + b, 0) + (smoothed ? classes : 0);
-  const logTrainPrior = Float64Array.from(trainCounts, (n) => Math.log((n + (smoothed ? 1 : 0)) / total));
+  const { logTrainPrior, smoothed } = trainLabelPrior(data);
   if (smoothed) notes.push('some classes have no train image; p_s was add-one smoothed');
   return { ...fittedPrior, probe, probeSelection: selection.candidates, solutions: selection.solutions, ftTemperature, logTrainPrior, trainPriorSmoothed: smoothed, notes };
+}
+
+/** Step 5's p_s from the train split's counts, add-one smoothed when some class has no train image. */
+export function trainLabelPrior(data: Pick<LabelledData, 'labels' | 'train' | 'initWeights' | 'features'>): { logTrainPrior: Float64Array; smoothed: boolean } {
+  const classes = classesOf(data as LabelledData);
+  const trainCounts = classCounts(takeLabels(data.labels, data.train), classes);
+  const smoothed = trainCounts.some((n) => n === 0);
+  const total = trainCounts.reduce((a, b) => a + b, 0) + (smoothed ? classes : 0);
+  return { logTrainPrior: Float64Array.from(trainCounts, (n) => Math.log((n + (smoothed ? 1 : 0)) / total)), smoothed };
 }
 
 /** Which probe predicts each row out of sample: the main one, its fold's, or none (abstains). */

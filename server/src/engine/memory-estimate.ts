@@ -8,6 +8,8 @@ export interface RunSize {
   classes: number;
   dim: number;
   labelFree: boolean;
+  /** The user's fine-tuned model: its N × K logits, then N × C in the dataset's class order. */
+  finetuned?: boolean;
 }
 
 const MiB = 2 ** 20;
@@ -17,7 +19,7 @@ const BASELINE = 400 * MiB;
 /**
  * Bytes a run holds at its peak: the N × D float32 features (and as much again while they are read), the
  * probe's C × D parameters and L-BFGS memory in float64, row blocks of C logits, and, label-free only, one N × C
- * float32 zero-shot matrix.
+ * float32 zero-shot matrix; with the user's fine-tuned model, its logits (N × C float32, twice while reordered).
  */
 export function estimateRunBytes(size: RunSize): number {
   const { images, classes, dim } = size;
@@ -25,7 +27,8 @@ export function estimateRunBytes(size: RunSize): number {
   const probe = (2 * 10 + 8) * (classes * (dim + 1)) * 8;
   const blocks = 6 * rowsPerBlock(classes) * classes * 4;
   const labelFree = size.labelFree ? 2 * images * classes * 4 : 0;
-  return BASELINE + features + probe + blocks + labelFree;
+  const finetuned = size.finetuned ? 2 * images * classes * 4 : 0;
+  return BASELINE + features + probe + blocks + labelFree + finetuned;
 }
 
 /** Refuses a run whose estimate exceeds 80% of this machine's memory, naming the estimate. */

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
-import { dirname, isAbsolute, resolve, sep } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { matchRowsToItems } from '../dataset/row-paths';
 import { UserError } from '../errors';
-import { readNpyHeader, readNpyRowsInto } from '../store/npy';
+import { isFloatDtype, readNpyHeader, readNpyRowsInto } from '../store/npy';
 import type { DatasetItem } from '../dataset/discover';
 import type { EmbeddedImages } from './embed-images';
 
@@ -30,39 +31,19 @@ export async function loadPrecomputedEmbeddings(prefix: string, items: readonly 
   }
   // Only the header now: the rows are streamed into the run's own matrix below, so the file is never held whole.
   const header = await readNpyHeader(`${base}.npy`);
-  if (header.shape.length !== 2 || (header.dtype !== 'float32' && header.dtype !== 'float64')) {
+  if (header.shape.length !== 2 || !isFloatDtype(header.dtype)) {
     throw new UserError(`${base}.npy: expected a 2-D float array of embeddings, got ${header.dtype} (${header.shape.join(', ')})`);
   }
   const [rows, dim] = header.shape;
   if (rows !== manifest.paths.length) throw new UserError(`${base}.npy has ${rows} rows but ${base}.json lists ${manifest.paths.length} paths`);
-  const here = dirname(resolve(base));
-  const normalise = (p: string): string => p.split(sep).join('/');
-  const byAbsolute = new Map<string, number>();
-  const bySuffix = new Map<string, number | 'ambiguous'>();
-  manifest.paths.forEach((p, r) => {
-    byAbsolute.set(normalise(isAbsolute(p) ? p : resolve(here, p)), r);
-    byAbsolute.set(normalise(resolve(p)), r);
-    const parts = normalise(p).split('/');
-    for (let k = 1; k <= Math.min(3, parts.length); k++) {
-      const key = parts.slice(-k).join('/');
-      bySuffix.set(key, bySuffix.has(key) ? 'ambiguous' : r);
-    }
-  });
+  const rowOf = matchRowsToItems(manifest.paths, dirname(resolve(base)), items);
   const found: number[] = [];
   const indices: number[] = [];
   const failed: { path: string; error: string }[] = [];
   items.forEach((item, i) => {
-    let r = byAbsolute.get(normalise(item.path));
-    if (r === undefined) {
-      const parts = item.relative.split('/');
-      for (let k = Math.min(3, parts.length); k >= 1 && r === undefined; k--) {
-        const hit = bySuffix.get(parts.slice(-k).join('/'));
-        if (typeof hit === 'number') r = hit;
-      }
-    }
-    if (r === undefined) failed.push({ path: item.path, error: `not in the precomputed embeddings ${base}.json` });
+    if (rowOf[i] < 0) failed.push({ path: item.path, error: `not in the precomputed embeddings ${base}.json` });
     else {
-      found.push(r);
+      found.push(rowOf[i]);
       indices.push(i);
     }
   });

@@ -22,6 +22,7 @@ export interface ReportInputs {
   /** Labelled runs only. */
   scored?: Scored;
   probe?: Report['probe'];
+  finetuned?: Report['finetuned'];
   labelIssues: LabelIssueCandidate[];
   /** Dataset rows of the labelled images the label-issue candidates index into. */
   labelIssueRows: number[];
@@ -105,6 +106,7 @@ export function buildReport(inputs: ReportInputs): Report {
     }),
     failed: inputs.failed,
     confusions: scored && evaluations ? confusionPairs(scored.labels, evaluations.gla.predictions, names) : [],
+    finetuned: inputs.finetuned,
     probe: inputs.probe,
     embeddings: inputs.embeddings,
     notes: [...dataset.notes, ...inputs.notes],

@@ -4,9 +4,28 @@
  */
 export const REPORT_VERSION = 1;
 
-/** The four models GLA compares (DESIGN steps 2–5). */
-export type ModelKind = 'zeroShot' | 'debiased' | 'finetuned' | 'gla';
-export const MODEL_KINDS: readonly ModelKind[] = ['zeroShot', 'debiased', 'finetuned', 'gla'];
+/**
+ * The five models a run compares (DESIGN steps 2–5): zero-shot, debiased zero-shot, the fine-tuned model, the naive
+ * ensemble z/T + z_ft/T_ft (no debiasing, the paper's baseline) and GLA.
+ */
+export type ModelKind = 'zeroShot' | 'debiased' | 'finetuned' | 'ensemble' | 'gla';
+export const MODEL_KINDS: readonly ModelKind[] = ['zeroShot', 'debiased', 'finetuned', 'ensemble', 'gla'];
+
+/** Where the fine-tuned model came from: the run's own linear probe, or the user's model or logits file. */
+export interface FinetunedSource {
+  source: 'probe' | 'model' | 'logits';
+  /** The model folder or the logits PREFIX, as given (absent for the probe). */
+  path?: string;
+  /** sha256 of the model's .onnx file or of the logits .npy. */
+  sha256?: string;
+  /** What tables and the panel call it: "probe", or the folder's / prefix's base name. */
+  name: string;
+}
+
+/** "fine-tuned (probe)", "fine-tuned (vit-shapes)": the label every table and the panel give the fine-tuned row. */
+export function finetunedLabel(finetuned: Pick<FinetunedSource, 'name'> | undefined): string {
+  return `fine-tuned (${finetuned?.name ?? 'probe'})`;
+}
 
 export interface ModelMetrics {
   top1: number;
@@ -83,8 +102,15 @@ export interface Report {
     temperatureRule?: 'likelihood' | 'confidence' | 'fixed';
     fittedOn?: string;
   };
-  /** Metrics on the evaluation split; null for models a label-free run cannot score. */
-  metrics: PerModel<ModelMetrics | null>;
+  /**
+   * Metrics on the evaluation split; null for models a label-free run cannot score. A seeds run's metrics are the
+   * mean over seeds, with `mean` and `sd` (sample standard deviation) beside them.
+   */
+  metrics: PerModel<(ModelMetrics & { mean?: ModelMetrics; sd?: ModelMetrics }) | null>;
+  /** Where the fine-tuned model came from (absent in label-free runs). */
+  finetuned?: FinetunedSource;
+  /** extra: a seeds run's seeds; its per-seed reports are in seed-<s>/ beside report.json. */
+  seeds?: number[];
   /** extra: which samples the metrics were computed on ("test", or "cross-validated" when there is no test split). */
   evaluatedOn: string;
   /** extra: head/medium/tail mean recall with classes grouped by train frequency instead of q (long-tailed train splits). */

@@ -5,6 +5,7 @@ import type { Matrix } from '../gla/matrix';
 import type { LinearProbe } from '../gla/probe/probe';
 import { writeFileAtomic } from '../store/atomic-write';
 import { readNpy, writeNpy } from '../store/npy';
+import type { FinetunedArtifact } from './finetuned/finetuned-stage';
 
 /** Everything `gla classify` needs to apply a finished run to new images. */
 export interface RunArtifacts {
@@ -15,8 +16,10 @@ export interface RunArtifacts {
   labelFree: boolean;
   temperature: number;
   logPrior: number[];
-  /** Labelled runs only. */
+  /** Labelled runs only: the probe's λ, T_ft and p_s (when the probe is the fine-tuned model). */
   probe?: { lambda: number; temperature: number; logTrainPrior: number[] };
+  /** Labelled runs only: T_ft and p_s of the fine-tuned model, and the user's model when it is theirs. */
+  finetuned?: { temperature: number; logTrainPrior: number[]; user?: FinetunedArtifact };
   head: Matrix;
   probeWeights?: LinearProbe;
 }
@@ -40,6 +43,9 @@ export async function loadRunArtifacts(dir: string): Promise<RunArtifacts> {
     json = JSON.parse(await fs.readFile(join(dir, FILES.json), 'utf8'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && (await fs.readdir(dir).catch(() => [])).some((e) => /^seed-\d+$/.test(e))) {
+      throw new UserError(`${dir} is a seeds run (mean ± sd over seeds): pass one of its seed-<s>/ run folders`);
+    }
     throw new UserError(code === 'ENOENT' ? `${dir} is not a finished run folder (no ${FILES.json}); pass a folder written by gla analyze` : `${join(dir, FILES.json)}: ${String(err)}`);
   }
   if (json.version !== 1) throw new UserError(`${join(dir, FILES.json)}: unsupported run format version ${String(json.version)}`);

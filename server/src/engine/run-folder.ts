@@ -24,8 +24,8 @@ export function runsFolder(datasetRoot: string, workspaceRoot: string): string {
   return join(workspace, '.gla', 'runs');
 }
 
-/** The files a run folder holds: report.json and predictions.csv, run.json and its arrays, classify outputs. */
-const RUN_FILE = /^(report\.json|predictions\.csv|run\.json|text-head\.npy|probe-weights\.npy|probe-bias\.npy|classify-[^/\\]+\.(csv|json))$/;
+/** The files a run folder holds: report.json and predictions.csv, run.json and its arrays, classify outputs, a seeds run's seed-<s>/. */
+const RUN_FILE = /^(report\.json|predictions\.csv|run\.json|text-head\.npy|probe-weights\.npy|probe-bias\.npy|classify-[^/\\]+\.(csv|json)|seed-\d+)$/;
 
 /**
  * Whether `dir` may become this run's folder: it does not exist, is an empty folder, or is an earlier run folder of
@@ -45,7 +45,9 @@ export async function checkRunTarget(dir: string): Promise<'new' | 'empty' | 'ea
   }
   if (entries.length === 0) return 'empty';
   const foreign = entries.filter((e) => !RUN_FILE.test(e));
-  if (entries.includes('report.json') && entries.includes('run.json') && foreign.length === 0) return 'earlier-run';
+  // A seeds run has report.json and its seed-<s>/ runs, no run.json of its own.
+  const runLike = entries.includes('run.json') || entries.some((e) => /^seed-\d+$/.test(e));
+  if (entries.includes('report.json') && runLike && foreign.length === 0) return 'earlier-run';
   const example = foreign[0] ?? entries[0];
   throw new UserError(`--out ${dir}: the folder exists and is not an earlier GLA run (it holds '${example}'${entries.length > 1 ? ` and ${entries.length - 1} more` : ''}); give a new folder or an earlier run folder (nothing was written)`);
 }

@@ -6,6 +6,7 @@ import { defaultCacheDir } from '../store/cache-dir';
 
 export const DEFAULT_SETTINGS: GlaSettings = {
   model: 'clip-vit-base-patch32',
+  finetuned: '',
   executionProvider: 'auto',
   batchSize: 32,
   cacheDir: '',
@@ -20,6 +21,8 @@ export function sanitizeSettings(raw: unknown): GlaSettings {
   const text = (v: unknown, d: string) => (typeof v === 'string' ? v.trim() : d);
   return {
     model: text(r.model, DEFAULT_SETTINGS.model) || DEFAULT_SETTINGS.model,
+    // A folder or a logits PREFIX; anything else (a number, a list) means the run's own linear probe.
+    finetuned: text(r.finetuned, ''),
     executionProvider: PROVIDERS.includes(r.executionProvider as GlaSettings['executionProvider'])
       ? (r.executionProvider as GlaSettings['executionProvider'])
       : DEFAULT_SETTINGS.executionProvider,

@@ -1,11 +1,12 @@
 import { promises as fs } from 'node:fs';
 import { UserError } from '../errors';
 import { writeFileAtomic } from './atomic-write';
+import { float16ToFloat32 } from './float16';
 
-export type NpyDtype = 'float32' | 'float64' | 'int32' | 'int64';
+export type NpyDtype = 'float16' | 'float32' | 'float64' | 'int32' | 'int64';
 export type NpyData = Float32Array | Float64Array | Int32Array | BigInt64Array;
 
-/** A NumPy array as plain data: little-endian, C order. */
+/** A NumPy array as plain data: little-endian, C order; float16 is read into a Float32Array (Node has no Float16Array). */
 export interface NpyArray {
   dtype: NpyDtype;
   shape: number[];
@@ -13,9 +14,12 @@ export interface NpyArray {
 }
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // "\x93NUMPY"
-const DESCR: Record<string, NpyDtype> = { '<f4': 'float32', '<f8': 'float64', '<i4': 'int32', '<i8': 'int64' };
-const BYTES: Record<NpyDtype, number> = { float32: 4, float64: 8, int32: 4, int64: 8 };
-const DESCR_OF: Record<NpyDtype, string> = { float32: '<f4', float64: '<f8', int32: '<i4', int64: '<i8' };
+const DESCR: Record<string, NpyDtype> = { '<f2': 'float16', '<f4': 'float32', '<f8': 'float64', '<i4': 'int32', '<i8': 'int64' };
+const BYTES: Record<NpyDtype, number> = { float16: 2, float32: 4, float64: 8, int32: 4, int64: 8 };
+const DESCR_OF: Record<NpyDtype, string> = { float16: '<f2', float32: '<f4', float64: '<f8', int32: '<i4', int64: '<i8' };
+
+/** Whether a dtype holds floating-point values (what logits and embeddings need). */
+export const isFloatDtype = (dtype: NpyDtype): boolean => dtype === 'float16' || dtype === 'float32' || dtype === 'float64';
 
 /** A .npy header: what the data is and where it starts. */
 export interface NpyHeader {
@@ -52,12 +56,13 @@ export function parseNpyHeader(bytes: Uint8Array, name = 'array'): NpyHeader {
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
     throw new UserError(`${name}: malformed .npy header`);
   }
-  const dtype = DESCR[descr === '<f4' || descr === '<f8' || descr === '<i4' || descr === '<i8' ? descr : ''];
+  // '|' marks a byte order that does not apply; NumPy writes '<' for little-endian multi-byte types.
+  const dtype = Object.hasOwn(DESCR, descr) ? DESCR[descr] : undefined;
   if (!dtype) {
-    const why = descr.startsWith('>') ? 'big-endian data' : `dtype '${descr}'`;
-    throw new UserError(`${name}: unsupported ${why}; expected float32, float64, int32 or int64, little-endian`);
+    const why = descr.startsWith('>') ? 'big-endian data (save it with .astype(\'<f4\') or similar)' : `dtype '${descr}'`;
+    throw new UserError(`${name}: unsupported ${why}; expected float16, float32, float64, int32 or int64, little-endian`);
   }
-  if (fortran === 'True') throw new UserError(`${name}: Fortran-ordered arrays are not supported; save it in C order`);
+  if (fortran === 'True') throw new UserError(`${name}: Fortran-ordered arrays are not supported; save it in C order (numpy.ascontiguousarray)`);
   const shape = shapeText
     .split(',')
     .map((s) => s.trim())
@@ -82,7 +87,8 @@ export function parseNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   const source = aligned ? buf.buffer : buf.buffer.slice(offset, offset + byteLength);
   const start = aligned ? offset : 0;
   const data =
-    dtype === 'float32' ? new Float32Array(source, start, count)
+    dtype === 'float16' ? float16ToFloat32(new Uint16Array(source, start, count))
+    : dtype === 'float32' ? new Float32Array(source, start, count)
     : dtype === 'float64' ? new Float64Array(source, start, count)
     : dtype === 'int32' ? new Int32Array(source, start, count)
     : new BigInt64Array(source, start, count);
@@ -91,6 +97,7 @@ export function parseNpy(bytes: Uint8Array, name = 'array'): NpyArray {
 
 /** Serialises an array as a version 1.0 .npy file, the header padded to 64 bytes as NumPy does. */
 export function serializeNpy(array: NpyArray): Uint8Array {
+  if (array.dtype === 'float16') throw new Error('serializeNpy: float16 output is not supported; write float32');
   const count = array.shape.reduce((a, b) => a * b, 1);
   if (count !== array.data.length) throw new Error(`shape (${array.shape.join(', ')}) does not match ${array.data.length} values`);
   const shape = array.shape.length === 1 ? `(${array.shape[0]},)` : `(${array.shape.join(', ')})`;
@@ -140,8 +147,8 @@ export async function readNpyHeader(path: string): Promise<NpyHeader> {
  */
 export async function readNpyRowsInto(path: string, header: NpyHeader, target: Int32Array, dest: Float32Array, chunkBytes = 16 << 20): Promise<void> {
   const [rows, dim] = header.shape;
-  const width = header.dtype === 'float64' ? 8 : 4;
-  if (header.shape.length !== 2 || (header.dtype !== 'float32' && header.dtype !== 'float64')) throw new Error('readNpyRowsInto: a 2-D float array is required');
+  const width = BYTES[header.dtype];
+  if (header.shape.length !== 2 || !isFloatDtype(header.dtype)) throw new Error('readNpyRowsInto: a 2-D float array is required');
   const rowBytes = dim * width;
   const chunkRows = Math.max(1, Math.floor(chunkBytes / Math.max(1, rowBytes)));
   const handle = await openNpy(path);
@@ -152,7 +159,10 @@ export async function readNpyRowsInto(path: string, header: NpyHeader, target: I
       const count = Math.min(chunkRows, rows - start);
       const { bytesRead } = await handle.read(chunk, 0, count * rowBytes, header.dataStart + start * rowBytes);
       if (bytesRead < count * rowBytes) throw new UserError(`${path}: truncated data (expected ${rows * rowBytes} bytes for shape (${rows}, ${dim}))`);
-      const values = width === 8 ? new Float64Array(chunk.buffer, chunk.byteOffset, count * dim) : new Float32Array(chunk.buffer, chunk.byteOffset, count * dim);
+      const values =
+        header.dtype === 'float64' ? new Float64Array(chunk.buffer, chunk.byteOffset, count * dim)
+        : header.dtype === 'float16' ? float16ToFloat32(new Uint16Array(chunk.buffer, chunk.byteOffset, count * dim))
+        : new Float32Array(chunk.buffer, chunk.byteOffset, count * dim);
       for (let i = 0; i < count; i++) {
         const k = target[start + i];
         if (k >= 0) dest.set(values.subarray(i * dim, (i + 1) * dim), k * dim);

@@ -17,6 +17,8 @@ export interface ImageEmbedderOptions {
   threads?: number;
   /** Let ONNX Runtime's idle threads spin between ops (faster inference, but they compete with the decoders). */
   spinning?: boolean;
+  /** CLIP's `image_embeds` (default), or an image classifier's `logits`: the same pipeline, the rows being logits. */
+  output?: 'image_embeds' | 'logits';
 }
 
 /** One image's embedding (raw, as the model outputs it) or why it has none. */
@@ -55,7 +57,7 @@ export class ImageEmbedder {
   static async open(options: ImageEmbedderOptions): Promise<ImageEmbedder> {
     const inference = InferenceThread.start();
     try {
-      const summary = await inference.openVision(options.visionPath, { provider: options.provider, threads: options.threads, spinning: options.spinning ?? false });
+      const summary = await inference.openVision(options.visionPath, { provider: options.provider, threads: options.threads, spinning: options.spinning ?? false, output: options.output });
       const pool = new PreprocessPool({ workers: options.decodeWorkers ?? Math.min(2, availableParallelism()) });
       return new ImageEmbedder(pool, inference, options.config, Math.max(1, options.batchSize ?? 32), summary.provider, summary.dim);
     } catch (err) {

@@ -23,6 +23,14 @@ export interface OpenSessionOptions {
   selector?: ExecutionProviderSelector;
 }
 
+/** What an image model returns: CLIP's `image_embeds`, or an image classifier's `logits` (the user's fine-tuned model). */
+export type ImageOutput = 'image_embeds' | 'logits';
+
+export interface VisionSessionOptions extends OpenSessionOptions {
+  /** Default `image_embeds`. */
+  output?: ImageOutput;
+}
+
 interface SessionBase {
   readonly path: string;
   readonly session: Ort.InferenceSession;
@@ -39,6 +47,10 @@ export interface VisionSession extends SessionBase {
   readonly outputType: 'float32' | 'float16';
   /** The input's spatial size when the model fixes it. */
   readonly imageSize?: { height: number; width: number };
+  /** The output read: `image_embeds`, or `logits` for an image classifier. */
+  readonly output: ImageOutput;
+  /** A batch size the model fixes (a torch export without dynamic axes); batches are padded or split to it. */
+  readonly batch?: number;
 }
 
 export interface TextSession extends SessionBase {
@@ -58,6 +70,7 @@ const IMAGE_EMBEDS = 'image_embeds';
 const INPUT_IDS = 'input_ids';
 const ATTENTION_MASK = 'attention_mask';
 const TEXT_EMBEDS = 'text_embeds';
+const LOGITS = 'logits';
 
 /** onnxruntime session options for one provider: full graph optimisation, one thread pool sized to the cores. */
 export function sessionOptions(provider: ExecutionProvider, threads: number, spinning = true): Ort.InferenceSession.SessionOptions {
@@ -124,10 +137,11 @@ function floatType(type: string, path: string, what: string, name: string): 'flo
   throw new UserError(`${path}: the ${what}'s '${name}' is ${type}; expected float32 or float16`);
 }
 
-/** Opens a CLIP vision tower (`pixel_values` [N,3,H,W] -> `image_embeds` [N,D]). */
-export async function createVisionSession(path: string, options: OpenSessionOptions = {}): Promise<VisionSession> {
-  const opened = await openSession(path, 'vision model', options);
-  return releasedOnError(opened.value, () => describeVision(path, opened));
+/** Opens a CLIP vision tower (`pixel_values` [N,3,H,W] -> `image_embeds` [N,D]), or an image classifier (-> `logits` [N,K]). */
+export async function createVisionSession(path: string, options: VisionSessionOptions = {}): Promise<VisionSession> {
+  const output = options.output ?? IMAGE_EMBEDS;
+  const opened = await openSession(path, output === LOGITS ? 'image classifier' : 'vision model', options);
+  return releasedOnError(opened.value, () => describeVision(path, opened, output));
 }
 
 /** Closes a session whose model turned out not to be CLIP's, so a refused model leaks nothing. */
@@ -142,12 +156,15 @@ async function releasedOnError<T>(session: Ort.InferenceSession, describe: () =>
 
 type Opened = Awaited<ReturnType<typeof openSession>>;
 
-function describeVision(path: string, { value: session, provider, fallback, threads }: Opened): VisionSession {
-  const what = 'vision model';
+function describeVision(path: string, { value: session, provider, fallback, threads }: Opened, outputName: ImageOutput): VisionSession {
+  const classifier = outputName === LOGITS;
+  const what = classifier ? 'image classifier' : 'vision model';
   const input = requireIo(session, path, what, PIXELS, 'input',
-    `a CLIP vision model takes '${PIXELS}' float32 [N,3,H,W], as Hugging Face exports name it`);
-  const output = requireIo(session, path, what, IMAGE_EMBEDS, 'output',
-    `a CLIP vision model returns '${IMAGE_EMBEDS}' [N,D] (the projected embedding, not last_hidden_state)`);
+    `${classifier ? 'an image classifier' : 'a CLIP vision model'} takes '${PIXELS}' float32 [N,3,H,W], as Hugging Face exports name it`);
+  const output = requireIo(session, path, what, outputName, 'output',
+    classifier
+      ? `an image classifier returns '${LOGITS}' [N,K], one logit per class of config.json's id2label, as Hugging Face exports name it`
+      : `a CLIP vision model returns '${IMAGE_EMBEDS}' [N,D] (the projected embedding, not last_hidden_state)`);
   const extra = session.inputNames.filter((n) => n !== PIXELS);
   if (extra.length > 0) {
     throw new UserError(`${path}: the ${what} needs inputs besides '${PIXELS}' (${extra.join(', ')}); expected only '${PIXELS}'`);
@@ -157,9 +174,11 @@ function describeVision(path: string, { value: session, provider, fallback, thre
   return {
     tower: 'vision', path, session, provider, fallback, threads,
     pixelType: floatType(input.type, path, what, PIXELS),
-    outputType: floatType(output.type, path, what, IMAGE_EMBEDS),
+    outputType: floatType(output.type, path, what, outputName),
     dim: output.shape.length === 2 ? staticDim(output.shape, 1) : undefined,
     imageSize: height && width ? { height, width } : undefined,
+    output: outputName,
+    batch: staticDim(input.shape, 0),
   };
 }
 
@@ -221,12 +240,35 @@ export async function embedImages(session: VisionSession, pixels: Float32Array, 
         `check the size and crop in preprocessor_config.json`,
     );
   }
+  const fixed = session.batch;
+  if (fixed === undefined || fixed === n) return runImages(session, pixels, n, h, w);
+  // A fixed batch size: run it in slices of that size, the last one padded with zeros and its padding dropped.
+  const length = 3 * h * w;
+  const parts: Float32Array[] = [];
+  for (let start = 0; start < n; start += fixed) {
+    const count = Math.min(fixed, n - start);
+    const slice = new Float32Array(fixed * length);
+    slice.set(pixels.subarray(start * length, (start + count) * length));
+    const out = await runImages(session, slice, fixed, h, w);
+    parts.push(out.subarray(0, (out.length / fixed) * count));
+  }
+  const dim = parts[0].length / Math.min(fixed, n);
+  const joined = new Float32Array(n * dim);
+  let at = 0;
+  for (const part of parts) {
+    joined.set(part, at);
+    at += part.length;
+  }
+  return joined;
+}
+
+async function runImages(session: VisionSession, pixels: Float32Array, n: number, h: number, w: number): Promise<Float32Array> {
   const dims = [n, 3, h, w];
   const input = session.pixelType === 'float16'
     ? new (onnxRuntime().Tensor)('float16', float32ToFloat16(pixels), dims)
     : new (onnxRuntime().Tensor)('float32', pixels, dims);
-  const result = await session.session.run({ [PIXELS]: input }, [IMAGE_EMBEDS]);
-  return embeddings(result, IMAGE_EMBEDS, n, session.path);
+  const result = await session.session.run({ [PIXELS]: input }, [session.output]);
+  return embeddings(result, session.output, n, session.path);
 }
 
 /**

@@ -1,4 +1,4 @@
-// Completion in gla.yaml: class folder names, the {} placeholder in templates, model ids, top-level keys.
+// Completion in gla.yaml: class folder names, the {} placeholder in templates, model ids, top-level keys (finetuned: among them).
 import { CompletionItemKind, type CompletionItem, type Position } from 'vscode-languageserver';
 import { listModels } from '../../clip/models';
 import { TEMPLATE_SETS } from '../../clip/text/templates';
@@ -8,6 +8,7 @@ import { enclosingTopLevelKey, yamlScalar } from './yaml-text';
 
 const TOP_LEVEL_KEYS: { key: string; detail: string }[] = [
   { key: 'model', detail: 'CLIP model id or folder' },
+  { key: 'finetuned', detail: 'your fine-tuned classifier to calibrate with GLA instead of the linear probe: an HF image-classification ONNX folder or a logits PREFIX (PREFIX.npy + PREFIX.json), relative to this folder' },
   { key: 'classes', detail: 'the classes, each `- folder:` with an optional `prompt:`' },
   { key: 'templates', detail: 'prompt templates, each with {} for the class name' },
   { key: 'splits', detail: 'train / val / test folders' },

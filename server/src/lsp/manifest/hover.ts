@@ -1,15 +1,14 @@
-// Hover on a class in gla.yaml: its prior, bias and recall from the latest run, and its prompts' token counts.
+// Hover on a class in gla.yaml: its prior, bias and recall from the latest run, and its prompts' token counts; on
+// `model:` the known model, on `finetuned:` the path it resolves to.
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import { CONTEXT_LENGTH } from '../../clip/text/tokenizer';
 import { findModel } from '../../clip/models';
-import { MODEL_KINDS, type ClassReport, type ModelKind } from '../../engine/report';
+import type { ClassReport, Report } from '../../engine/report';
 import type { ManifestClass } from '../../dataset/manifest';
-import { defaultPrompt, promptTokenCounts } from '../../dataset/manifest-checks';
-import { UNESTIMATED_PRIOR, fixed, isStronglyBiasedAgainst, signed } from '../runs/bias-diagnostics';
+import { defaultPrompt, finetunedLocation, promptTokenCounts } from '../../dataset/manifest-checks';
+import { UNESTIMATED_PRIOR, fixed, isStronglyBiasedAgainst, modelNames, reportedModels, signed } from '../runs/bias-diagnostics';
 import type { ManifestContext } from './manifest-context';
 import { rangeContains } from './positions';
-
-const MODEL_NAMES: Record<ModelKind, string> = { zeroShot: 'zero-shot', debiased: 'debiased', finetuned: 'fine-tuned', gla: 'GLA' };
 
 export function manifestHover(context: ManifestContext, position: Position): Hover | null {
   const { file } = context;
@@ -19,6 +18,11 @@ export function manifestHover(context: ManifestContext, position: Position): Hov
     const known = findModel(file.model.value);
     if (!known) return null;
     return { contents: { kind: MarkupKind.Markdown, value: `**${known.id}**: ${known.description}, ${known.dim}-d embeddings, ${known.imageSize}px input` }, range: file.model.range };
+  }
+  if (file.finetuned && rangeContains(file.finetuned.range, position)) {
+    const path = finetunedLocation(file.finetuned.value, file.root);
+    const value = `**Fine-tuned model** \`${path}\`: calibrated with GLA instead of the run's linear probe (a model folder, or a logits PREFIX with PREFIX.npy and PREFIX.json)`;
+    return { contents: { kind: MarkupKind.Markdown, value }, range: file.finetuned.range };
   }
   return null;
 }
@@ -40,20 +44,23 @@ function classHover(context: ManifestContext, entry: ManifestClass): string {
   } else if (!c) {
     lines.push(`Not in the latest run (${run.report.runId}).`);
   } else {
-    lines.push(...runLines(c, run.report.classes.length), '', `Run ${run.report.runId}, ${run.report.createdAt}`);
+    lines.push(...runLines(c, run.report), '', `Run ${run.report.runId}, ${run.report.createdAt}`);
   }
   return lines.join('\n');
 }
 
-function runLines(c: ClassReport, classes: number): string[] {
+function runLines(c: ClassReport, report: Report): string[] {
+  const classes = report.classes.length;
+  const models = reportedModels(report);
+  const names = modelNames(report.finetuned);
   const verdict = isStronglyBiasedAgainst(c) ? ' — CLIP is strongly biased against this class' : '';
   return [
     c.priorEstimated === false ? UNESTIMATED_PRIOR : `q = ${c.prior.toPrecision(3)} (uniform ${(1 / classes).toPrecision(3)}) · bias log(C·q) = ${signed(c.bias)} nats · ${c.group}${verdict}`,
     '',
-    `| | ${MODEL_KINDS.map((k) => MODEL_NAMES[k]).join(' | ')} |`,
-    `|---|${MODEL_KINDS.map(() => '---:').join('|')}|`,
-    `| recall | ${MODEL_KINDS.map((k) => fixed(c.recall[k])).join(' | ')} |`,
-    `| precision | ${MODEL_KINDS.map((k) => fixed(c.precision[k])).join(' | ')} |`,
+    `| | ${models.map((k) => names[k]).join(' | ')} |`,
+    `|---|${models.map(() => '---:').join('|')}|`,
+    `| recall | ${models.map((k) => fixed(c.recall?.[k] ?? null)).join(' | ')} |`,
+    `| precision | ${models.map((k) => fixed(c.precision?.[k] ?? null)).join(' | ')} |`,
     '',
     `Support: train ${c.support.train} · val ${c.support.val} · test ${c.support.test}`,
   ];

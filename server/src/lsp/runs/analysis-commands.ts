@@ -1,6 +1,6 @@
 // workspace/executeCommand gla.analyze and gla.classify: argument checks, progress, the job thread, and the results.
 import { stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import {
   ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken, type Connection, type WorkDoneProgressReporter,
 } from 'vscode-languageserver';
@@ -52,6 +52,12 @@ export class AnalysisCommands {
       // An unreadable or oversized gla.yaml reads as empty here; the engine refuses it with the reason.
       const manifest = manifestPath ? parseManifest(await readManifestText(manifestPath).catch(() => '')) : undefined;
       const { connection, runs } = this.deps;
+      const workspaceRoot = this.deps.workspace.rootFor(datasetRoot);
+      // Precedence: the command's fine-tuned model, then gla.yaml's `finetuned:` (the engine reads it), then the
+      // gla.finetuned setting (relative to the workspace folder); none of them: the run's own linear probe.
+      const finetuned = args.finetuned !== undefined
+        ? finetunedPath(args.finetuned)
+        : manifest?.finetuned || !settings.finetuned ? undefined : resolve(workspaceRoot, settings.finetuned);
       // A run that starts later wins, whatever order they finish in.
       const stamp = runs.startRun();
       const progress = await startProgress(connection, `GLA: Analyzing ${basename(datasetRoot)}`, token, clientProgress);
@@ -63,9 +69,10 @@ export class AnalysisCommands {
               dataset: manifestPath ?? datasetRoot,
               // Precedence: the command's model, then gla.yaml's (the engine reads it), then the gla.model setting.
               model: args.model ?? (manifest?.model ? undefined : settings.model),
+              finetuned,
               out: args.out ? pathOf(args.out, 'out') : undefined,
               labelFree: args.labelFree,
-              workspaceRoot: this.deps.workspace.rootFor(datasetRoot),
+              workspaceRoot,
               cacheDir: this.deps.settings.cacheDir(settings),
               executionProvider: settings.executionProvider,
               batchSize: settings.batchSize,
@@ -147,9 +154,12 @@ function analyzeArgs(raw: unknown): AnalyzeArgs {
   const a = raw as Partial<AnalyzeArgs> | undefined;
   if (!a || typeof a.dataset !== 'string') throw invalid('gla.analyze expects [{dataset: <uri of a folder or gla.yaml>}]');
   if (a.model !== undefined && typeof a.model !== 'string') throw invalid('gla.analyze: model must be a string');
+  if (a.finetuned !== undefined && (typeof a.finetuned !== 'string' || a.finetuned.trim() === '')) {
+    throw invalid('gla.analyze: finetuned must be the path (or file: URI) of a fine-tuned model folder or a logits PREFIX');
+  }
   if (a.out !== undefined && typeof a.out !== 'string') throw invalid('gla.analyze: out must be a URI');
   if (a.labelFree !== undefined && typeof a.labelFree !== 'boolean') throw invalid('gla.analyze: labelFree must be true or false');
-  return { dataset: a.dataset, model: a.model, out: a.out, labelFree: a.labelFree };
+  return { dataset: a.dataset, model: a.model, finetuned: a.finetuned, out: a.out, labelFree: a.labelFree };
 }
 
 function classifyArgs(raw: unknown): ClassifyArgs {
@@ -163,6 +173,13 @@ function classifyArgs(raw: unknown): ClassifyArgs {
 
 function invalid(message: string): ResponseError<void> {
   return new ResponseError(ErrorCodes.InvalidParams, message);
+}
+
+/** The command's `finetuned`: a file: URI, or an absolute path (a relative one has nothing to be relative to). */
+function finetunedPath(value: string): string {
+  if (value.startsWith('file:')) return pathOf(value, 'finetuned');
+  if (!isAbsolute(value)) throw invalid(`gla.analyze: finetuned must be an absolute path or a file: URI, got ${value}`);
+  return value;
 }
 
 function pathOf(uri: string, what: string): string {

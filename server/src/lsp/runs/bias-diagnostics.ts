@@ -1,6 +1,6 @@
 // After a run: one diagnostic per class on its gla.yaml line, saying how CLIP's pre-training prior treats it.
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
-import type { ClassReport, Report } from '../../engine/report';
+import { MODEL_KINDS, finetunedLabel, type ClassReport, type FinetunedSource, type ModelKind, type Report } from '../../engine/report';
 import type { Manifest, ManifestClass, SourceRange } from '../../dataset/manifest';
 
 /**
@@ -22,6 +22,20 @@ export function isStronglyBiasedAgainst(c: ClassReport): boolean {
   const gla = c.recall.gla;
   // Recalls are ratios: 0.7 − 0.5 is 0.19999… in floating point and must still count as a gap of 0.2.
   return zs !== null && gla !== null && gla - zs >= BIAS_THRESHOLDS.recallGap - 1e-9;
+}
+
+/** What the editor calls each model: the fine-tuned one by its source ("fine-tuned (probe)"), the ensemble "naive ensemble". */
+export function modelNames(finetuned: FinetunedSource | undefined): Record<ModelKind, string> {
+  return { zeroShot: 'zero-shot', debiased: 'debiased', finetuned: finetunedLabel(finetuned), ensemble: 'naive ensemble', gla: 'GLA' };
+}
+
+/**
+ * The models a report has numbers for, in MODEL_KINDS order. Reports written before the naive ensemble existed lack
+ * it (in metrics and in every class): it is left out rather than shown as n/a.
+ */
+export function reportedModels(report: Pick<Report, 'metrics' | 'classes'>): ModelKind[] {
+  const hasEnsemble = report.metrics?.ensemble !== undefined || report.classes.some((c) => c.recall?.ensemble !== undefined);
+  return MODEL_KINDS.filter((k) => k !== 'ensemble' || hasEnsemble);
 }
 
 const FIRST_LINE: SourceRange = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
@@ -56,6 +70,8 @@ export function biasDiagnostics(report: Report, manifest: Manifest): Diagnostic[
     return out;
   }
   const C = report.classes.length;
+  const models = reportedModels(report);
+  const names = modelNames(report.finetuned);
   for (const c of report.classes) {
     const entry = manifestClassFor(manifest, c.name);
     if (!entry) continue;
@@ -65,18 +81,18 @@ export function biasDiagnostics(report: Report, manifest: Manifest): Diagnostic[
       severity: biased ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
       source: BIAS_SOURCE,
       code: biased ? 'bias-against-class' : 'class-bias',
-      message: (biased ? `CLIP is strongly biased against '${c.name}': ` : `'${c.name}': `) + describeClass(c, C),
+      message: (biased ? `CLIP is strongly biased against '${c.name}': ` : `'${c.name}': `) + describeClass(c, C, models, names),
       data,
     });
   }
   return out;
 }
 
-function describeClass(c: ClassReport, classes: number): string {
+function describeClass(c: ClassReport, classes: number, models: readonly ModelKind[], names: Record<ModelKind, string>): string {
   const parts = [c.priorEstimated === false ? UNESTIMATED_PRIOR : `q = ${c.prior.toPrecision(3)} (uniform ${(1 / classes).toPrecision(3)}), log(C·q) = ${signed(c.bias)} nats`];
   const r = c.recall;
   if (r.zeroShot !== null || r.gla !== null) {
-    parts.push(`recall zero-shot ${fixed(r.zeroShot)}, debiased ${fixed(r.debiased)}, fine-tuned ${fixed(r.finetuned)}, GLA ${fixed(r.gla)}`);
+    parts.push(`recall ${models.map((k) => `${names[k]} ${fixed(r[k] ?? null)}`).join(', ')}`);
   }
   parts.push(`support ${c.support.train}/${c.support.val}/${c.support.test} (train/val/test)`);
   return parts.join('; ');

@@ -1,6 +1,6 @@
 // The short account of a run that gla.analyze returns and gla/runFinished carries.
 import { join } from 'node:path';
-import { MODEL_KINDS, type ModelKind, type Report } from '../../engine/report';
+import { MODEL_KINDS, finetunedLabel, type ModelKind, type Report } from '../../engine/report';
 import type { RunSummary } from '../../protocol';
 
 const FAVOURED_SHOWN = 3;
@@ -16,6 +16,7 @@ export function summarizeRun(runDir: string, report: Report): RunSummary {
     labelIssues: report.labelIssues.length,
     labelFree: report.labelFree,
     top1,
+    finetuned: finetunedLabel(report.finetuned),
     mostFavoured: byPrior.slice(0, FAVOURED_SHOWN).map((c) => c.name),
     leastFavoured: byPrior.slice(-FAVOURED_SHOWN).reverse().map((c) => c.name),
     reportPath: join(runDir, 'report.json'),

@@ -5,7 +5,7 @@ import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/umd/node-adapter';
 import { ExecutionProviderSelector, type ExecutionProviderRequest } from '../execution-providers';
 import {
-  createTextSession, createVisionSession, embedImages, embedTexts, releaseSession, type ClipSession, type TextSession,
+  createTextSession, createVisionSession, embedImages, embedTexts, releaseSession, type ClipSession, type ImageOutput, type TextSession,
   type VisionSession,
 } from '../onnx-session';
 
@@ -13,6 +13,8 @@ export interface WorkerSessionOptions {
   provider?: ExecutionProviderRequest;
   threads?: number;
   spinning?: boolean;
+  /** Image models only: CLIP's `image_embeds` (default) or an image classifier's `logits`. */
+  output?: ImageOutput;
 }
 
 /** What the main thread learns about an opened session: plain data, no handles. */
