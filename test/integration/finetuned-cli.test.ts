@@ -93,6 +93,10 @@ test('an image without a row in the logits is reported, not fatal, and left out 
   assert.equal(r.status, 0, r.stderr);
   assert.ok(report.notes.some((n: string) => /1 image\(s\) have no row \(e\.g\. test\//.test(n)), report.notes.join('\n'));
   assert.ok(report.notes.some((n: string) => /1 of the \d+ evaluated images have no fine-tuned logits/.test(n)));
+  // GLA's confusions pair its predictions with the labels of the images it scored, not of all evaluated images.
+  const scored = report.dataset.splits.test - 1;
+  const mistakes = report.confusions.reduce((n: number, c: { count: number }) => n + c.count, 0);
+  assert.ok(mistakes <= Math.round((1 - report.metrics.gla.top1) * scored), `${mistakes} confusions for GLA top-1 ${report.metrics.gla.top1}`);
   const row = readFileSync(join(out, 'predictions.csv'), 'utf8').split('\n').find((l) => l.startsWith(manifest.paths[drop]))!;
   const cells = row.split(',');
   assert.notEqual(cells[3], '', 'zero-shot is still predicted');
@@ -160,6 +164,7 @@ test('bad fine-tuned inputs: one clear line each, and no run folder is left behi
     ['logits with NaN', [join(logitsDir, 'nan')], /nan\.npy: row 3 \(.*\) has NaN in column 2 .*logits must be finite/],
     ['a logits file whose class list misses a dataset class', [join(logitsDir, 'seven')], /seven\.json: the model has no class 'blue_circle'/],
     ['a --train-prior of the wrong length', [classifier, '--train-prior', join(logitsDir, 'prior.json')], /prior\.json: has 2 classes but the dataset has 8/],
+    ['a label-free run', [classifier, '--label-free'], /--finetuned needs labelled images/],
     ['no such model or prefix', [join(logitsDir, 'nothing')], /--finetuned .*nothing: no such model folder or logits PREFIX/],
   ];
   for (const [what, args, message] of cases) {

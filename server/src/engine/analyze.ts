@@ -92,6 +92,7 @@ export async function analyzeDataset(request: AnalysisRequest, hooks: AnalysisHo
   timings.lap('discover');
   throwIfCancelled(signal);
 
+  if (request.finetuned && dataset.labelFree) throw new UserError('--finetuned needs labelled images: a label-free run has no fine-tuned model to calibrate');
   // The dataset is never written: an --out inside a folder dataset is refused before anything is created.
   if (request.out && !dataset.fromCsv && inside(resolve(request.out), dataset.root)) {
     throw new UserError(`--out ${request.out} is inside the dataset ${dataset.root}, which GLA never writes to; give a folder outside it`);

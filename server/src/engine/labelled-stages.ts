@@ -263,7 +263,8 @@ export async function scoreStage(ctx: AnalysisContext, fitted: Fitted): Promise<
   if (without) notes.push(`${without} of the ${evaluatedCount} evaluated images have no fine-tuned logits: the fine-tuned, ensemble and GLA metrics are over the other ${evaluatedCount - without}`);
   const scored: Scored = {
     on: data.test.length ? 'test' : fitted.probe ? 'cross-validated (no test split)' : 'all labelled images (no test split)',
-    labels: takeLabels(data.labels, data.test.length ? data.test : all),
+    // The rows GLA scored, in order: its predictions pair with these (rows without fine-tuned logits are not among them).
+    labels: takeLabels(data.labels, (data.test.length ? data.test : all).filter((r) => has(r))),
     evaluations: accumulators,
   };
   return { predictions, probability, scored, issues: learning.ranked(), notes };

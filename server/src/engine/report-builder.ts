@@ -7,6 +7,7 @@ import { MODEL_KINDS, REPORT_VERSION, type ClassReport, type ConfusionPair, type
 export interface Scored {
   /** Which images: "test", or "cross-validated" when there is no test split. */
   on: string;
+  /** The labels of the images GLA scored, in order (its confusions pair them with its predictions). */
   labels: Int32Array;
   /** Each model's metrics, accumulated over those images as the run streamed them. */
   evaluations: PerModel<EvaluationAccumulator>;
