@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test as nodeTest, type TestContext } from 'node:test';
 import { filesFor, findModel } from '../../server/src/clip/models/registry';
 import { FakeHub, patternBytes } from '../helpers/fake-hub';
+import { generatedFixtures } from '../helpers/paths';
 import { CodeServer, STATUS_ITEM_SELECTOR, createSandbox, waitFor, type Sandbox } from './harness';
 import { Workbench, withFailureScreenshot } from './workbench';
 
@@ -95,5 +96,31 @@ describe('models in VS Code', () => {
     const settings = JSON.parse(readFileSync(join(sandbox.workspace, '.vscode', 'settings.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(settings['gla.model'], 'clip-vit-base-patch16');
     assert.deepEqual(readdirSync(join(modelDir(sandbox), '..')), [entry.id], 'selecting downloads nothing');
+  });
+
+  test('GLA: Select Fine-tuned Model… offers a folder, a logits file or the probe, and writes gla.finetuned', async () => {
+    const classifier = join(generatedFixtures('finetuned'), 'shapes-classifier');
+    const settingsFile = join(sandbox.workspace, '.vscode', 'settings.json');
+    await wb.runCommand('GLA: Select Fine-tuned Model…');
+    const rows = wb.page.locator('.quick-input-list .monaco-list-row');
+    await rows.first().waitFor({ state: 'visible' });
+    const labels = await rows.allTextContents();
+    assert.equal(labels.length, 3);
+    assert.match(labels[0], /Choose a model folder….*image-classification ONNX/);
+    assert.match(labels[1], /Choose a logits file…/);
+    assert.match(labels[2], /Use the linear probe/);
+    await rows.first().click();
+    await wb.chooseInFileDialog(classifier, 'Use This Model');
+    await wb.waitForNotification(/fine-tuned model set to .*shapes-classifier/);
+    await waitFor('gla.finetuned in the workspace settings', async () => {
+      const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+      return settings['gla.finetuned'] === classifier ? true : undefined;
+    });
+    // Back to the probe: the setting goes.
+    await wb.clearNotifications();
+    await wb.runCommand('GLA: Select Fine-tuned Model…');
+    await rows.filter({ hasText: 'Use the linear probe' }).first().click();
+    await wb.waitForNotification(/runs use the linear probe/);
+    await waitFor('gla.finetuned removed', async () => (!('gla.finetuned' in (JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>)) ? true : undefined));
   });
 });
