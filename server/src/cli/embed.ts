@@ -1,4 +1,6 @@
-import { basename, dirname } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { writeClipRetrievalFolder } from '../engine/precomputed/clip-retrieval-writer';
 import { UserError } from '../errors';
 import { parseExecutionProviderRequest } from '../clip/inference/execution-providers';
 import { isModelVariant } from '../clip/models';
@@ -17,11 +19,14 @@ import { printable } from './terminal-text';
 
 const USAGE = `gla embed --model DIR|ID PATH... --out PREFIX [--batch-size N] [--provider auto|cpu|cuda|dml|coreml|webgpu]
           [--variant fp32|quantized|fp16] [--cache-dir DIR] [--json]
+          [--format gla|clip-retrieval [--shard-size N]]
 
 Embeds images with CLIP's image tower into PREFIX.npy (N × D float32, rows in the order of PREFIX.json's
 "paths") and PREFIX.json {model, dim, paths, failed}. PATHs are image files or folders (searched recursively).
 Embeddings are cached by content, so a second run over the same images is fast; unreadable files are listed in
-"failed" with the reason, and the rest are embedded.`;
+"failed" with the reason, and the rest are embedded. --format clip-retrieval writes clip-retrieval's layout into
+the new folder --out: img_emb/img_emb_{i}.npy (L2-normalised float16) and metadata/metadata_{i}.parquet
+(image_path), --shard-size rows per shard (default 1000000, clip-retrieval's write_batch_size).`;
 
 export const embedCommand: Command = {
   name: 'embed',
@@ -36,7 +41,12 @@ export const embedCommand: Command = {
       variant: 'string',
       'cache-dir': 'string',
       json: 'boolean',
+      format: 'string',
+      'shard-size': 'count',
     });
+    const format = options.format ?? 'gla';
+    if (format !== 'gla' && format !== 'clip-retrieval') throw new UserError(`gla embed: --format takes gla or clip-retrieval, got '${format}'`);
+    if (options['shard-size'] !== undefined && format !== 'clip-retrieval') throw new UserError('gla embed: --shard-size applies to --format clip-retrieval');
     const prefix = required('embed', 'out', options.out).replace(/\.(npy|json)$/, '');
     if (positionals.length === 0) throw new UserError('gla embed: give at least one image file or folder');
     if (options.variant && !isModelVariant(options.variant)) throw new UserError(`gla embed: --variant must be fp32, quantized or fp16`);
@@ -44,6 +54,8 @@ export const embedCommand: Command = {
     if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new UserError('gla embed: --batch-size must be a positive integer');
     const provider = parseExecutionProviderRequest(options.provider ?? 'auto');
     const cacheDir = options['cache-dir'] ?? defaultCacheDir();
+    // A clip-retrieval folder is written whole or not at all: an existing one is refused before any image is embedded.
+    if (format === 'clip-retrieval' && (await stat(prefix).then(() => true, () => false))) throw new UserError(`gla embed: --out ${options.out} already exists; give a new folder (nothing was written)`);
     const { paths, problems } = await collectImagePaths(positionals);
     if (paths.length === 0) throw new UserError(`gla embed: no image files found in ${positionals.join(', ')}`);
 
@@ -78,15 +90,20 @@ export const embedCommand: Command = {
         computed: result.computed,
         seconds: (Date.now() - started) / 1000,
       };
-      await writeNpy(`${prefix}.npy`, { dtype: 'float32', shape: [result.paths.length, result.dim], data: result.embeddings });
-      await writeFileAtomic(`${prefix}.json`, JSON.stringify(manifest, null, 2) + '\n');
+      const shards = format === 'clip-retrieval'
+        ? await writeClipRetrievalFolder(prefix, { paths: result.paths.map((p) => resolve(p)), embeddings: result.embeddings, dim: result.dim }, options['shard-size'])
+        : undefined;
+      if (!shards) {
+        await writeNpy(`${prefix}.npy`, { dtype: 'float32', shape: [result.paths.length, result.dim], data: result.embeddings });
+        await writeFileAtomic(`${prefix}.json`, JSON.stringify(manifest, null, 2) + '\n');
+      }
       if (options.json) {
         printJson(manifest);
       } else {
         const where = printable(dirname(prefix) === '.' ? basename(prefix) : prefix);
         process.stderr.write(
           `embedded ${result.paths.length} images (${result.cached} from cache, ${result.computed} computed on ${manifest.executionProvider}) ` +
-            `into ${where}.npy (${result.paths.length} × ${result.dim}) in ${manifest.seconds.toFixed(1)} s\n`,
+            `into ${shards ? `${where}/ (${shards.length / 2} clip-retrieval shard${shards.length > 2 ? 's' : ''}, float16)` : `${where}.npy`} (${result.paths.length} × ${result.dim}) in ${manifest.seconds.toFixed(1)} s\n`,
         );
         for (const f of manifest.failed) process.stderr.write(`  skipped ${printable(f.path)}: ${printable(f.error)}\n`);
       }

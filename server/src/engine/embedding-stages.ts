@@ -14,7 +14,8 @@ import type { EmbeddedImages } from './embed-images';
 import { embedWithModel } from './embed-with-model';
 import { DEFAULT_MODEL, openModel, type OpenedModel } from './open-model';
 import { checkRunFits } from './memory-estimate';
-import { loadPrecomputedEmbeddings } from './precomputed-embeddings';
+import { loadPrecomputedEmbeddings } from './precomputed/precomputed-embeddings';
+import { isClipRetrievalFolder, loadClipRetrievalEmbeddings } from './precomputed/clip-retrieval';
 import type { Report } from './report';
 import { buildTextHead } from './text-head';
 
@@ -27,13 +28,18 @@ export interface Embedded {
   failed: Report['failed'];
 }
 
+/** --embeddings: a clip-retrieval output folder, or our own PREFIX.npy + PREFIX.json. */
+async function loadEmbeddingsFrom(path: string, dataset: AnalysisContext['dataset']): Promise<EmbeddedImages & { model?: string }> {
+  return (await isClipRetrievalFolder(path)) ? loadClipRetrievalEmbeddings(path, dataset.items, dataset.root) : loadPrecomputedEmbeddings(path, dataset.items);
+}
+
 /** Opens the model (downloading a known id's files) and embeds every image through the cache, or reads them precomputed. */
 export async function embedStage(ctx: AnalysisContext): Promise<Embedded> {
   const { request, dataset, templates, timings, progress, hooks } = ctx;
   const { signal } = hooks;
   // A bad --provider is refused before anything is downloaded or read.
   const provider = parseExecutionProviderRequest(request.executionProvider ?? 'auto');
-  const precomputed = request.embeddings ? await loadPrecomputedEmbeddings(request.embeddings, dataset.items) : undefined;
+  const precomputed = request.embeddings ? await loadEmbeddingsFrom(request.embeddings, dataset) : undefined;
   const modelArg = request.model ?? dataset.model ?? precomputed?.model ?? DEFAULT_MODEL;
   progress('model', `opening model ${modelArg}`);
   const model = await openModel(modelArg, {
@@ -105,7 +111,13 @@ export async function zeroShotStage(ctx: AnalysisContext, embedded: Embedded): P
   const items = rows.indices.map((i) => dataset.items[i]);
   // The embeddings are this run's own copy: normalised in place, they are the N × D features (no second copy).
   const features = normalizeRowsInPlace({ data: rows.embeddings, rows: rows.paths.length, cols: rows.dim });
-  if (head.cols !== features.cols) throw new UserError(`the model's text embeddings are ${head.cols}-dimensional but its image embeddings are ${features.cols}-dimensional`);
+  if (head.cols !== features.cols) {
+    throw new UserError(
+      ctx.request.embeddings
+        ? `the embeddings in ${ctx.request.embeddings} are ${features.cols}-dimensional but model ${model.folder.id}'s text tower is ${head.cols}-dimensional: give --model the model that made them`
+        : `the model's text embeddings are ${head.cols}-dimensional but its image embeddings are ${features.cols}-dimensional`,
+    );
+  }
   const kernel = features.rows * head.rows * features.cols >= GEMM_THRESHOLD ? await LinearLogitsKernel.create() : undefined;
   timings.lap('zeroShot');
   throwIfCancelled(ctx.hooks.signal);

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { UserError } from '../errors';
 import { writeFileAtomic } from './atomic-write';
-import { float16ToFloat32 } from './float16';
+import { float16Bits, float16ToFloat32 } from './float16';
 
 export type NpyDtype = 'float16' | 'float32' | 'float64' | 'int32' | 'int64';
 export type NpyData = Float32Array | Float64Array | Int32Array | BigInt64Array;
@@ -97,20 +97,21 @@ export function parseNpy(bytes: Uint8Array, name = 'array'): NpyArray {
 
 /** Serialises an array as a version 1.0 .npy file, the header padded to 64 bytes as NumPy does. */
 export function serializeNpy(array: NpyArray): Uint8Array {
-  if (array.dtype === 'float16') throw new Error('serializeNpy: float16 output is not supported; write float32');
   const count = array.shape.reduce((a, b) => a * b, 1);
   if (count !== array.data.length) throw new Error(`shape (${array.shape.join(', ')}) does not match ${array.data.length} values`);
   const shape = array.shape.length === 1 ? `(${array.shape[0]},)` : `(${array.shape.join(', ')})`;
   let header = `{'descr': '${DESCR_OF[array.dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
   const unpadded = 10 + header.length + 1;
   header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + array.data.byteLength);
+  // float16 arrays are held as Float32Array and written as half-precision bits.
+  const payload = array.dtype === 'float16' ? Uint16Array.from(array.data as Float32Array, (v) => float16Bits(v)) : array.data;
+  const out = new Uint8Array(10 + header.length + payload.byteLength);
   out.set(MAGIC, 0);
   out[6] = 1;
   out[7] = 0;
   new DataView(out.buffer).setUint16(8, header.length, true);
   out.set(Buffer.from(header, 'latin1'), 10);
-  out.set(new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength), 10 + header.length);
+  out.set(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), 10 + header.length);
   return out;
 }
 

@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { matchRowsToItems } from '../dataset/row-paths';
-import { UserError } from '../errors';
-import { isFloatDtype, readNpyHeader, readNpyRowsInto } from '../store/npy';
-import type { DatasetItem } from '../dataset/discover';
-import type { EmbeddedImages } from './embed-images';
+import { matchRowsToItems } from '../../dataset/row-paths';
+import { UserError } from '../../errors';
+import { isFloatDtype, readNpyHeader, readNpyRowsInto } from '../../store/npy';
+import type { DatasetItem } from '../../dataset/discover';
+import type { EmbeddedImages } from '../embed-images';
 
 interface PrecomputedManifest {
   model?: string;
