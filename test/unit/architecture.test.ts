@@ -134,6 +134,11 @@ for (const [name, home] of [['onnxruntime-node', ONNX_HOME], ['sharp', SHARP_HOM
   });
 }
 
+test('only server/src/store/parquet.ts imports the parquet libraries', () => {
+  const bad = imports.filter((i) => ['hyparquet', 'hyparquet-compressors', 'hyparquet-writer'].some((p) => isPackage(i, p)) && i.file !== 'server/src/store/parquet.ts');
+  assertNone(bad, 'because one file knowing the parquet library keeps the ESM-only packages and their API in one place:');
+});
+
 test('store/ imports nothing from clip/', () => {
   const bad = imports.filter((i) => inside('server/src/store')(i.file) && inside('server/src/clip')(i.target));
   assertNone(bad, 'because the cache is plain storage under the engine; reaching into clip/ drags models and native code under it:');

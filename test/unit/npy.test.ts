@@ -72,3 +72,15 @@ test('chosen rows stream into a float32 matrix in chunks, from float32 and float
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('float16 arrays are written as half-precision bits and read back as float32 (clip-retrieval shards)', () => {
+  const values = Float32Array.from([1, -0.5, 0.333251953125, 65504, 6.103515625e-5, 0]);
+  const bytes = serializeNpy({ dtype: 'float16', shape: [2, 3], data: values });
+  const header = Buffer.from(bytes).toString('latin1', 10, 70);
+  assert.match(header, /'descr': '<f2'/);
+  assert.equal(bytes.length % 2, 0);
+  const back = parseNpy(bytes);
+  assert.equal(back.dtype, 'float16');
+  assert.deepEqual(back.shape, [2, 3]);
+  assert.deepEqual(Array.from(back.data as Float32Array), Array.from(values), 'values representable in fp16 round-trip exactly');
+});
