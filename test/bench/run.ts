@@ -22,6 +22,11 @@ const sections: Record<string, () => Promise<void>> = {
     if (process.env.GLA_BENCH_SKIP_SLOW) note('scale: GLA_BENCH_SKIP_SLOW is set, skipping N = 200 000');
     else await benchScale('200k', { perClass: { train: 80, val: 20, test: 100 }, planted: 400 });
   },
+  // Issue 13: the same 50 000 × 1000 case read from a clip-retrieval folder (3 float16 shards + parquet metadata).
+  'clip-retrieval': async () => {
+    await benchScale('50k', { perClass: { train: 20, val: 5, test: 25 } });
+    await benchScale('50k-clip-retrieval', { perClass: { train: 20, val: 5, test: 25 } }, { clipRetrievalShards: 3 });
+  },
 };
 
 async function main(): Promise<void> {
