@@ -15,8 +15,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# onnxruntime-node's install script would fetch CUDA binaries (offline, it fails); the CPU ones are bundled. The skip
+# is an environment variable, not an .npmrc key, which npm 11 warns about on every call.
+export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci --no-audit --no-fund
 npm run build
 npm run fixtures
 # The sample dataset for the README's main command (coloured shapes + the tiny fixture CLIP), into samples/.
 node scripts/make-samples.mjs
+# `gla` on PATH (a link to dist/cli.js: no npm in between, so no npm output and no npx start-up cost).
+if npm link --no-audit --no-fund >/dev/null 2>&1 && command -v gla >/dev/null; then
+  echo "setup: gla is on PATH ($(command -v gla))"
+else
+  echo "setup: could not link gla onto PATH (npm link needs a writable global prefix); use npx gla"
+fi

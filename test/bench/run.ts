@@ -3,10 +3,29 @@ import { benchAnalyze } from './analyze';
 import { benchEmbedding } from './embedding';
 import { benchPrior } from './prior';
 import { benchProbeManyClasses } from './probe-many-classes';
-import { note } from './report';
+import { figure, note } from './report';
 import { benchScale } from './scale';
 
+/** Milliseconds from spawning `node dist/cli.js --help` to its first byte of output, median of 9. */
+async function benchCliStart(): Promise<void> {
+  const { spawn } = await import('node:child_process');
+  const { join } = await import('node:path');
+  const { repoRoot } = await import('../helpers/paths');
+  const once = () =>
+    new Promise<number>((resolve, reject) => {
+      const t0 = performance.now();
+      const child = spawn(process.execPath, [join(repoRoot, 'dist', 'cli.js'), '--help']);
+      child.stdout.once('data', () => resolve(performance.now() - t0));
+      child.once('error', reject);
+    });
+  const times: number[] = [];
+  for (let i = 0; i < 9; i++) times.push(await once());
+  times.sort((a, b) => a - b);
+  figure('cli.help_first_output', times[4], 'ms', { runs: 9, target: 200 });
+}
+
 const sections: Record<string, () => Promise<void>> = {
+  cli: () => benchCliStart(),
   prior: () => benchPrior(),
   embed: () => benchEmbedding(),
   analyze: () => benchAnalyze(),
