@@ -13,6 +13,7 @@ export function readSettings(scope?: vscode.Uri): GlaSettings {
     finetuned: stringSetting(c.get<unknown>('finetuned', '')),
     executionProvider: c.get<GlaSettings['executionProvider']>('executionProvider', 'auto'),
     batchSize: c.get<number>('batchSize', 32),
+    exactDecode: c.get<unknown>('exactDecode', false) === true,
     cacheDir: c.get<string>('cacheDir', ''),
     templates: c.get<string[]>('templates', []),
   };

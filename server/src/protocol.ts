@@ -128,6 +128,8 @@ export interface GlaSettings {
   finetuned: string;
   executionProvider: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
   batchSize: number;
+  /** Decode every pixel of JPEG and WebP (PIL's way) instead of shrink-on-load. */
+  exactDecode: boolean;
   cacheDir: string;
   templates: string[];
 }

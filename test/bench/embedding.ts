@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { ImageEmbedder } from '../../server/src/clip/inference/image-embedder';
 import { loadPreprocessorConfig } from '../../server/src/clip/images/preprocessor-config';
+import { benchLargePhotos } from './large-photos';
 import { benchModelOnly, type BenchVariant } from './model-only';
 import { ensurePhotos } from './photos';
 import { figure, median, note } from './report';
@@ -62,4 +63,5 @@ export async function benchEmbedding(seconds = 3, photoCount = 128, rounds = 3):
     figure(`embed.int8_vs_fp32.model_only.batch${batch}`, modelOnly.quantized[batch] / modelOnly.fp32[batch], 'ratio', { target: 1.8 });
     figure(`embed.int8_vs_fp32.end_to_end.batch${batch}`, endToEnd.quantized[batch] / endToEnd.fp32[batch], 'ratio', { target: 1.8 });
   }
+  await benchLargePhotos();
 }

@@ -1,6 +1,7 @@
 // `npm run bench [-- SECTION...]`: one machine-readable JSON line per figure on stdout (see report.ts).
 import { benchAnalyze } from './analyze';
 import { benchEmbedding } from './embedding';
+import { benchLargePhotos } from './large-photos';
 import { benchPrior } from './prior';
 import { benchProbeManyClasses } from './probe-many-classes';
 import { figure, note } from './report';
@@ -28,6 +29,8 @@ const sections: Record<string, () => Promise<void>> = {
   cli: () => benchCliStart(),
   prior: () => benchPrior(),
   embed: () => benchEmbedding(),
+  // The 12 MP part of `embed` alone (issue 14).
+  photos: () => benchLargePhotos(),
   analyze: () => benchAnalyze(),
   // Issue 9: 2 000 classes × 1 image (about 20 s), then 10 000 × 1 (about 5 minutes on 2 cores; GLA_BENCH_SKIP_SLOW=1 skips it).
   probe: async () => {

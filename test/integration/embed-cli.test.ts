@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cosine } from '../helpers/cosine';
 import { cliPath, generatedFixtures } from '../helpers/paths';
 import { parseNpy } from '../../server/src/store/npy';
 
@@ -22,16 +23,6 @@ function readEmbeddings(prefix: string) {
   const npy = parseNpy(readFileSync(`${prefix}.npy`));
   const json = JSON.parse(readFileSync(`${prefix}.json`, 'utf8')) as { model: string; dim: number; paths: string[]; failed: { path: string; error: string }[]; cached: number; computed: number };
   return { data: npy.data as Float32Array, shape: npy.shape, json };
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0, aa = 0, bb = 0;
-  for (let k = 0; k < a.length; k++) {
-    ab += a[k] * b[k];
-    aa += a[k] * a[k];
-    bb += b[k] * b[k];
-  }
-  return ab / Math.sqrt(aa * bb);
 }
 
 test('through an identity model, every format (BMP included) matches the PIL/torchvision reference tensors', () => {
@@ -53,6 +44,37 @@ test('through an identity model, every format (BMP included) matches the PIL/tor
     formats.add(image.file.split('.').pop()!);
   });
   for (const f of ['jpg', 'png', 'webp', 'gif', 'tif', 'avif', 'bmp']) assert.ok(formats.has(f), `covers .${f}`);
+});
+
+test('12 MP photos through the identity model: shrink-on-load by default, --exact-decode on request, cached apart', () => {
+  const photos = generatedFixtures('photos-12mp');
+  const refs = JSON.parse(readFileSync(join(photos, 'references.json'), 'utf8')) as { minCosine: number; images: { file: string; reference: string }[] };
+  const cache = mkdtempSync(join(tmpdir(), 'gla-cache-'));
+  const out = mkdtempSync(join(tmpdir(), 'gla-embed-'));
+  const files = refs.images.map((i) => join(photos, i.file));
+  const run = (name: string, ...extra: string[]) => {
+    const r = gla({ GLA_CACHE_DIR: cache }, 'embed', '--model', join(models, 'identity'), ...files, '--out', join(out, name), ...extra);
+    assert.equal(r.status, 0, r.stderr);
+    return readEmbeddings(join(out, name));
+  };
+  const shrunk = run('shrunk');
+  const exact = run('exact', '--exact-decode');
+  const again = run('again');
+  assert.deepEqual([shrunk.json, exact.json, again.json].map((j) => (j as unknown as { decode: string }).decode), ['shrink-on-load', 'exact', 'shrink-on-load']);
+  // Each mode has its own cache entries: the exact run computed every photo again; the repeat came from the cache.
+  assert.deepEqual([shrunk.json.computed, exact.json.computed, again.json.cached], [files.length, files.length, files.length]);
+  let differ = 0;
+  refs.images.forEach((image, k) => {
+    const ref = parseNpy(readFileSync(join(photos, image.reference))).data as Float32Array;
+    const row = (e: typeof shrunk) => e.data.subarray(k * e.shape[1], (k + 1) * e.shape[1]);
+    for (const [mode, e] of [['shrink-on-load', shrunk], ['exact', exact]] as const) {
+      const cos = cosine(row(e), ref);
+      assert.ok(cos >= refs.minCosine, `${image.file} (${mode}): cosine ${cos} < ${refs.minCosine}`);
+    }
+    if (row(shrunk).some((v, i) => v !== row(exact)[i])) differ++;
+  });
+  // The CMYK photo decodes every pixel in both modes; the four others were decoded at 1/8.
+  assert.equal(differ, files.length - 1);
 });
 
 test('a folder embeds deterministically; the second run comes from the cache and is identical', () => {

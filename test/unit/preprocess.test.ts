@@ -86,9 +86,10 @@ test('configs load from the generated folders', async () => {
 for (const image of manifest.images) {
   test(`matches the PIL/torchvision reference: ${image.file}`, async () => {
     for (const [configName, ref] of Object.entries(image.refs)) {
-      const config = configs.get(configName) ?? (await loadPreprocessorConfig(join(dir, manifest.configs[configName].dir)));
+      const loaded = configs.get(configName) ?? (await loadPreprocessorConfig(join(dir, manifest.configs[configName].dir)));
       const expected = readTensor(ref.file);
-      const actual = await preprocessImage(join(dir, image.file), config);
+      // Exact decoding: every pixel, as PIL decodes it, so the tight tolerances below hold.
+      const actual = await preprocessImage(join(dir, image.file), { ...loaded, decode: 'exact' });
       assert.equal(actual.length, ref.shape.reduce((a, b) => a * b, 1));
       const { cosine, maxAbs, meanAbs } = compare(actual, expected);
       const where = `${image.file} under ${configName} (${image.reference})`;
@@ -105,6 +106,11 @@ for (const image of manifest.images) {
         const source = compare(actual, readTensor(ref.beforeEncoding));
         assert.ok(source.cosine >= 0.995, `cosine vs the image before encoding ${source.cosine} < 0.995`);
       }
+      // Shrink-on-load (the default): a JPEG or WebP reduced ≥ 3× decodes at 1/2 … 1/8, within cosine 0.998 of PIL.
+      const shrunk = compare(await preprocessImage(join(dir, image.file), { ...loaded, decode: 'shrink-on-load' }), expected);
+      assert.ok(shrunk.cosine >= 0.998, `shrink-on-load: cosine ${shrunk.cosine} < 0.998 for ${where}`);
+      assert.ok(shrunk.meanAbs <= 0.03, `shrink-on-load: mean |diff| ${shrunk.meanAbs} > 0.03 for ${where}`);
+      if (!['jpeg', 'webp'].includes(image.format)) assert.deepEqual(shrunk, { cosine, maxAbs, meanAbs }, `only JPEG and WebP shrink on load: ${where}`);
     }
   });
 }

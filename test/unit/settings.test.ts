@@ -44,3 +44,14 @@ test('package.json contributes gla.finetuned (ignored in Restricted Mode) and GL
   // Every contributed command is registered.
   for (const c of pkg.contributes.commands) assert.ok(commands.includes(`'${c.command}'`), c.command);
 });
+
+test('gla.exactDecode: only true turns shrink-on-load off; package.json describes the trade-off', () => {
+  assert.equal(DEFAULT_SETTINGS.exactDecode, false);
+  assert.equal(sanitizeSettings({ exactDecode: true }).exactDecode, true);
+  for (const other of [undefined, false, 'true', 1, null]) assert.equal(sanitizeSettings({ exactDecode: other }).exactDecode, false, String(other));
+  const setting = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).contributes.configuration.properties['gla.exactDecode'];
+  assert.equal(setting.type, 'boolean');
+  assert.equal(setting.default, false);
+  assert.match(setting.markdownDescription, /1\/2, 1\/4 or 1\/8/);
+  assert.match(setting.markdownDescription, /cosine 0\.9997/);
+});

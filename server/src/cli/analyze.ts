@@ -15,7 +15,7 @@ const USAGE = `gla analyze DATASET [--model DIR|ID] [--out DIR] [--json]
             [--shots K [--seed S | --seeds 1,2,3]] [--label-free [--target-prior P.json]] [--embeddings PREFIX]
             [--finetuned MODEL_DIR|PREFIX [--train-prior P.json]]
             [--templates T ...] [--calibrate likelihood|confidence] [--provider auto|cpu|cuda|…] [--batch-size N]
-            [--allow-outside-paths]
+            [--exact-decode] [--allow-outside-paths]
 
 Classifies a dataset with CLIP, estimates CLIP's pre-training label bias q, fits a linear probe (or takes your
 own fine-tuned model with --finetuned: a Hugging Face image-classification ONNX folder, or logits PREFIX.npy +
@@ -24,7 +24,9 @@ the label distribution a model trained elsewhere saw (default: this dataset's tr
 --shots protocol once per seed and reports mean ± sd. DATASET is a folder of class folders (optionally under
 train/ val/ test/), a gla.yaml, or a path,label[,split] CSV. Writes report.json and predictions.csv to
 .gla/runs/<time>/ (or --out DIR: a new folder, or an earlier run folder, which is replaced). A CSV's paths must
-stay inside its folder unless --allow-outside-paths is given. The model is downloaded on first use when it is a known id.`;
+stay inside its folder unless --allow-outside-paths is given. The model is downloaded on first use when it is a known id.
+Large JPEG and WebP photos are decoded at 1/2, 1/4 or 1/8 scale while at least 1.5× the model's input (a 12 MP
+photo in under half the time, within cosine 0.9997 of PIL's pixels); --exact-decode decodes every pixel, as PIL does.`;
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '    —' : `${(100 * v).toFixed(1).padStart(5)}%`);
 
@@ -100,6 +102,7 @@ export const analyzeCommand: Command = {
       'batch-size': 'count',
       'cache-dir': 'string',
       'allow-outside-paths': 'boolean',
+      'exact-decode': 'boolean',
     });
     if (positionals.length !== 1) throw new UserError('gla analyze: give exactly one DATASET (a folder, a gla.yaml or a CSV)');
     const rule = options.calibrate;
@@ -148,6 +151,7 @@ export const analyzeCommand: Command = {
           trainPrior,
           seeds,
           allowOutsidePaths: options['allow-outside-paths'],
+          exactDecode: options['exact-decode'],
           temperatureRule: rule as 'likelihood' | 'confidence' | undefined,
         },
         {

@@ -19,14 +19,16 @@ import { printable } from './terminal-text';
 
 const USAGE = `gla embed --model DIR|ID PATH... --out PREFIX [--batch-size N] [--provider auto|cpu|cuda|dml|coreml|webgpu]
           [--variant fp32|quantized|fp16] [--cache-dir DIR] [--json]
-          [--format gla|clip-retrieval [--shard-size N]]
+          [--format gla|clip-retrieval [--shard-size N]] [--exact-decode]
 
 Embeds images with CLIP's image tower into PREFIX.npy (N × D float32, rows in the order of PREFIX.json's
 "paths") and PREFIX.json {model, dim, paths, failed}. PATHs are image files or folders (searched recursively).
 Embeddings are cached by content, so a second run over the same images is fast; unreadable files are listed in
 "failed" with the reason, and the rest are embedded. --format clip-retrieval writes clip-retrieval's layout into
 the new folder --out: img_emb/img_emb_{i}.npy (L2-normalised float16) and metadata/metadata_{i}.parquet
-(image_path), --shard-size rows per shard (default 1000000, clip-retrieval's write_batch_size).`;
+(image_path), --shard-size rows per shard (default 1000000, clip-retrieval's write_batch_size). Large JPEG and
+WebP photos are decoded at 1/2, 1/4 or 1/8 scale while at least 1.5× the model's input (cosine ≥ 0.9997 with
+PIL's pixels); --exact-decode decodes every pixel, as PIL does (PREFIX.json's "decode" says which).`;
 
 export const embedCommand: Command = {
   name: 'embed',
@@ -43,6 +45,7 @@ export const embedCommand: Command = {
       json: 'boolean',
       format: 'string',
       'shard-size': 'count',
+      'exact-decode': 'boolean',
     });
     const format = options.format ?? 'gla';
     if (format !== 'gla' && format !== 'clip-retrieval') throw new UserError(`gla embed: --format takes gla or clip-retrieval, got '${format}'`);
@@ -66,6 +69,7 @@ export const embedCommand: Command = {
         cacheDir,
         variant: options.variant as never,
         allowDownload: true,
+        decode: options['exact-decode'] ? 'exact' : 'shrink-on-load',
         signal,
         onProgress: (p) => download.update(p),
       });
@@ -85,6 +89,7 @@ export const embedCommand: Command = {
         paths: result.paths,
         failed: [...problems, ...result.failed],
         variant: model.folder.variant,
+        decode: model.config.decode,
         executionProvider: result.executionProvider,
         cached: result.cached,
         computed: result.computed,

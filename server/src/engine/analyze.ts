@@ -52,6 +52,8 @@ export interface AnalysisRequest {
   /** How T is chosen: by likelihood jointly with q (default), or the reference's confidence rule. */
   temperatureRule?: TemperatureRule;
   allowDownload?: boolean;
+  /** Decode every pixel of JPEG and WebP as PIL does (--exact-decode), instead of shrink-on-load. */
+  exactDecode?: boolean;
   /** CSV manifests: allow paths outside the CSV's folder (refused by default). */
   allowOutsidePaths?: boolean;
 }
@@ -217,7 +219,7 @@ async function writeRun(ctx: AnalysisContext, pending: PendingRun, zs: ZeroShotR
   await writeFileAtomic(pending.path('predictions.csv'), outputs.csv);
   await saveRunArtifacts(pending.dir, {
     version: 1,
-    model: { id: model.folder.id, dir: model.folder.dir, variant: model.folder.variant, logitScale: model.folder.logitScale, ...model.namespace },
+    model: { id: model.folder.id, dir: model.folder.dir, variant: model.folder.variant, logitScale: model.folder.logitScale, ...model.namespace, decode: model.config.decode },
     classes: dataset.classes,
     templates,
     head,
@@ -229,7 +231,7 @@ async function writeRun(ctx: AnalysisContext, pending: PendingRun, zs: ZeroShotR
     ...outputs.report,
     runId: pending.finalDir.split(/[\\/]/).pop()!,
     createdAt: new Date().toISOString(),
-    model: { id: model.folder.id, dim: zs.features.cols, executionProvider: zs.executionProvider },
+    model: { id: model.folder.id, dim: zs.features.cols, executionProvider: zs.executionProvider, decode: model.config.decode },
     dataset,
     failed: zs.failed,
     embeddings: { cached: zs.embedded.cached, computed: zs.embedded.computed },

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { UserError, throwIfCancelled } from '../errors';
+import type { DecodeMode } from '../clip/images/preprocessor-config';
 import { parseExecutionProviderRequest } from '../clip/inference/execution-providers';
 import { walkFiles } from '../dataset/image-files';
 import { debiasedLogits, glaLogits } from '../gla/ensemble';
@@ -105,7 +106,9 @@ export async function classifyFolder(request: ClassifyRequest, hooks: AnalysisHo
   // Class folders are checked before any image is embedded.
   const folderLabels = classFolderLabels(root, paths, run);
   hooks.onProgress?.({ stage: 'model', message: `opening model ${run.model.id}` });
-  const model = await openModel(run.model.dir, { cacheDir: request.cacheDir, allowDownload: false, signal });
+  // New images are decoded as the run decoded its own (every pixel for runs made before shrink-on-load).
+  const decode = run.model.decode ?? 'exact';
+  const model = await openModel(run.model.dir, { cacheDir: request.cacheDir, allowDownload: false, decode, signal });
   if (model.namespace.modelId !== run.model.modelId || model.namespace.preprocessingVersion !== run.model.preprocessingVersion) {
     hooks.onNotice?.(`the model or its preprocessing changed since run ${request.runDir}; predictions may differ from the report`);
   }
@@ -128,7 +131,7 @@ export async function classifyFolder(request: ClassifyRequest, hooks: AnalysisHo
   const notes: string[] = [];
   // Rows the fine-tuned model has logits for (all, unless the user's classifier could not run on some).
   let has: Uint8Array | undefined;
-  const ft = await finetunedLogits(run, embedded.paths, { features, cacheDir: request.cacheDir, provider, batchSize: request.batchSize, signal, notes, hooks });
+  const ft = await finetunedLogits(run, embedded.paths, { features, cacheDir: request.cacheDir, provider, batchSize: request.batchSize, decode, signal, notes, hooks });
   if (ft) {
     has = ft.has;
     const calibration = run.finetuned ?? run.probe!;
@@ -166,7 +169,7 @@ export async function classifyFolder(request: ClassifyRequest, hooks: AnalysisHo
 async function finetunedLogits(
   run: RunArtifacts,
   paths: string[],
-  options: { features: Matrix; cacheDir: string; provider: ReturnType<typeof parseExecutionProviderRequest>; batchSize?: number; signal?: AbortSignal; notes: string[]; hooks: AnalysisHooks },
+  options: { features: Matrix; cacheDir: string; provider: ReturnType<typeof parseExecutionProviderRequest>; batchSize?: number; decode: DecodeMode; signal?: AbortSignal; notes: string[]; hooks: AnalysisHooks },
 ): Promise<{ logits: Matrix; has?: Uint8Array } | undefined> {
   const user = run.finetuned?.user;
   if (!user) {
@@ -181,6 +184,7 @@ async function finetunedLogits(
     cacheDir: options.cacheDir,
     provider: options.provider,
     batchSize: options.batchSize,
+    decode: options.decode,
     signal: options.signal,
     onProgress: (done, total) => options.hooks.onProgress?.({ stage: 'embed', message: `running the fine-tuned model ${folder.name}`, done, total }),
   });

@@ -45,6 +45,7 @@ export async function embedStage(ctx: AnalysisContext): Promise<Embedded> {
   const model = await openModel(modelArg, {
     cacheDir: request.cacheDir,
     allowDownload: request.allowDownload ?? true,
+    decode: request.exactDecode ? 'exact' : 'shrink-on-load',
     signal,
     onProgress: (p) => progress('model', `downloading ${p.file}`, p.done, p.total),
   });

@@ -2,6 +2,8 @@
  * report.json, as DESIGN.md pins it (plus fields marked "extra"). Plain serialisable data: the CLI writes it, the
  * language server turns it into diagnostics and hovers, and the bias panel draws it.
  */
+import type { DecodeMode } from '../clip/images/preprocessor-config';
+
 export const REPORT_VERSION = 1;
 
 /**
@@ -84,7 +86,8 @@ export interface Report {
   /** extra: the run's id (its folder name under .gla/runs/) and when it finished. */
   runId: string;
   createdAt: string;
-  model: { id: string; dim: number; executionProvider?: string };
+  /** extra: decode, how JPEG and WebP were decoded (absent in reports before shrink-on-load: every pixel). */
+  model: { id: string; dim: number; executionProvider?: string; decode?: DecodeMode };
   dataset: {
     root: string;
     /** extra: the gla.yaml the run used, if any. */

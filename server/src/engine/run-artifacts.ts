@@ -5,12 +5,14 @@ import type { Matrix } from '../gla/matrix';
 import type { LinearProbe } from '../gla/probe/probe';
 import { writeFileAtomic } from '../store/atomic-write';
 import { readNpy, writeNpy } from '../store/npy';
+import type { DecodeMode } from '../clip/images/preprocessor-config';
 import type { FinetunedArtifact } from './finetuned/finetuned-stage';
 
 /** Everything `gla classify` needs to apply a finished run to new images. */
 export interface RunArtifacts {
   version: 1;
-  model: { id: string; dir: string; variant: string; logitScale: number; modelId: string; preprocessingVersion: string };
+  /** decode: absent in runs before shrink-on-load, which decoded every pixel. */
+  model: { id: string; dir: string; variant: string; logitScale: number; modelId: string; preprocessingVersion: string; decode?: DecodeMode };
   classes: { name: string; prompt: string }[];
   templates: string[];
   labelFree: boolean;

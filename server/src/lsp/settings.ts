@@ -9,6 +9,7 @@ export const DEFAULT_SETTINGS: GlaSettings = {
   finetuned: '',
   executionProvider: 'auto',
   batchSize: 32,
+  exactDecode: false,
   cacheDir: '',
   templates: [],
 };
@@ -27,6 +28,7 @@ export function sanitizeSettings(raw: unknown): GlaSettings {
       ? (r.executionProvider as GlaSettings['executionProvider'])
       : DEFAULT_SETTINGS.executionProvider,
     batchSize: typeof r.batchSize === 'number' && Number.isInteger(r.batchSize) && r.batchSize > 0 ? r.batchSize : DEFAULT_SETTINGS.batchSize,
+    exactDecode: r.exactDecode === true,
     cacheDir: text(r.cacheDir, ''),
     templates: Array.isArray(r.templates) ? r.templates.filter((t): t is string => typeof t === 'string' && (t.includes('{}') || t in TEMPLATE_SETS)) : [],
   };

@@ -65,6 +65,29 @@ export class EmbeddingCache {
   async put(hash: string, embedding: Float32Array): Promise<void> {
     await writeFileAtomic(this.pathOf(hash), encodeEntry(embedding, this.storage));
   }
+
+  private failurePathOf(hash: string): string {
+    return join(this.dir, hash.slice(0, 2), `${hash}.fail`);
+  }
+
+  /**
+   * Why an earlier run could not decode content `hash`, if it was this decoder (`decoder()` is asked only when a
+   * record exists): the same bytes fail the same way, so a rerun need not start the model to learn it again.
+   */
+  async getFailure(hash: string, decoder: () => string): Promise<string | undefined> {
+    let record: unknown;
+    try {
+      record = JSON.parse(await fs.readFile(this.failurePathOf(hash), 'utf8'));
+    } catch {
+      return undefined;
+    }
+    const r = record as { error?: unknown; decoder?: unknown } | null;
+    return r && typeof r.error === 'string' && r.decoder === decoder() ? r.error : undefined;
+  }
+
+  async putFailure(hash: string, error: string, decoder: string): Promise<void> {
+    await writeFileAtomic(this.failurePathOf(hash), JSON.stringify({ error, decoder }) + '\n');
+  }
 }
 
 export function encodeEntry(embedding: Float32Array, storage: EmbeddingStorage): Uint8Array {

@@ -16,12 +16,22 @@ export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'avif' | 'b
 
 export interface DecodedImage extends RgbImage {
   format: ImageFormat;
+  /** The upright size before shrink-on-load, when the decoder scaled the image down (the size PIL would see). */
+  fullSize?: { width: number; height: number };
 }
 
 export interface DecodeOptions {
   /** Decompression-bomb limit on width × height; default DEFAULT_MAX_PIXELS. */
   maxPixels?: number;
+  /**
+   * Shrink-on-load: given the upright full size, the smallest size the caller can use. A WebP is then decoded at the
+   * largest 1/2, 1/4 or 1/8 scale that stays at least that big (libwebp's scaled decoding), instead of every pixel.
+   */
+  minimumSize?(width: number, height: number): { width: number; height: number };
 }
+
+/** The decoder's scale-on-load factors, largest first. */
+const SHRINK_FACTORS = [8, 4, 2];
 
 /** The image format by its magic bytes (the file name's extension is never trusted). */
 export function detectImageFormat(bytes: Uint8Array): ImageFormat | undefined {
@@ -80,7 +90,7 @@ export async function decodeImageBytes(bytes: Uint8Array, options: DecodeOptions
   const format = detectImageFormat(bytes);
   if (!format) throw unknownContent(bytes);
   if (format === 'bmp') return { ...decodeBmp(bytes, { maxPixels }), format };
-  return { ...(await decodeWithSharp(bytes, format, maxPixels)), format };
+  return { ...(await decodeWithSharp(bytes, format, maxPixels, options.minimumSize)), format };
 }
 
 /** Why bytes are not an image, without quoting them: a file's contents never reach a message or a report. */
@@ -100,6 +110,31 @@ async function isCmyk(bytes: Uint8Array, format: ImageFormat): Promise<boolean> 
   if (format === 'jpeg') return jpegComponentCount(bytes) === 4;
   if (format === 'tiff') return (await libvips()(bytes).metadata().catch(() => undefined))?.space === 'cmyk';
   return false;
+}
+
+type Size = { width: number; height: number };
+
+/**
+ * The size to decode at (the upright full size over the largest factor that keeps it at least `minimumSize`) and the
+ * full size, or undefined to decode every pixel. A header that cannot be read, or a size over the pixel limit, is left
+ * to the full decode to report.
+ */
+async function shrinkOnLoadSize(bytes: Uint8Array, maxPixels: number, minimumSize: NonNullable<DecodeOptions['minimumSize']>): Promise<{ decoded: Size; full: Size } | undefined> {
+  const meta = await libvips()(bytes, { limitInputPixels: false }).metadata().catch(() => undefined);
+  if (!meta?.width || !meta.height || meta.width * meta.height > maxPixels) return undefined;
+  const turned = (meta.orientation ?? 1) >= 5;
+  const width = turned ? meta.height : meta.width;
+  const height = turned ? meta.width : meta.height;
+  const need = minimumSize(width, height);
+  const factor = SHRINK_FACTORS.find((f) => Math.floor(width / f) >= need.width && Math.floor(height / f) >= need.height);
+  return factor ? { decoded: { width: Math.ceil(width / factor), height: Math.ceil(height / factor) }, full: { width, height } } : undefined;
+}
+
+/** Whether a JPEG's last bytes (zero padding aside) are its end-of-image marker FF D9. */
+function endsWithEoi(bytes: Uint8Array): boolean {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return end >= 2 && bytes[end - 2] === 0xff && bytes[end - 1] === 0xd9;
 }
 
 /** RGBA → RGB with `colour` where alpha is 0 (GIF transparency, which is all or nothing). */
@@ -124,14 +159,22 @@ const FORMAT_NAMES: Record<ImageFormat, string> = {
  * high byte (as PIL reads 16-bit PNGs), alpha removed without compositing, first frame only. CMYK and the colour under a
  * GIF's transparency follow PIL instead, as CLIP's reference sees them.
  */
-async function decodeWithSharp(bytes: Uint8Array, format: ImageFormat, maxPixels: number): Promise<RgbImage> {
+async function decodeWithSharp(bytes: Uint8Array, format: ImageFormat, maxPixels: number, minimumSize?: DecodeOptions['minimumSize']): Promise<Omit<DecodedImage, 'format'>> {
   const name = FORMAT_NAMES[format];
-  const open = () => libvips()(bytes, { failOn: 'error', limitInputPixels: maxPixels, pages: 1 }).autoOrient();
+  // JPEG shrinks on load in jpeg-resize-on-load.ts, in the same call as its resize; a CMYK JPEG decodes every pixel.
+  const scaled = minimumSize && format === 'webp' ? await shrinkOnLoadSize(bytes, maxPixels, minimumSize) : undefined;
+  const shrunk = scaled?.decoded;
+  const fullSize = scaled ? { fullSize: scaled.full } : {};
+  const open = () => {
+    const oriented = libvips()(bytes, { failOn: 'error', limitInputPixels: maxPixels, pages: 1 }).autoOrient();
+    // An exact multiple of the decoder's scale: libwebp decodes at that scale and libvips resamples nothing further.
+    return shrunk ? oriented.resize(shrunk.width, shrunk.height, { fit: 'fill', fastShrinkOnLoad: true, kernel: 'linear' }) : oriented;
+  };
   try {
     if (await isCmyk(bytes, format)) {
       const { data, info } = await open().pipelineColourspace('cmyk').toColourspace('cmyk').raw().toBuffer({ resolveWithObject: true });
       if (info.channels < 4) throw new ImageError('unsupported', `unsupported ${name}: CMYK decoded to ${info.channels} channels`);
-      return { width: info.width, height: info.height, data: cmykToRgb(data, info.channels, info.width * info.height) };
+      return { width: info.width, height: info.height, data: cmykToRgb(data, info.channels, info.width * info.height), ...fullSize };
     }
     const keyed = format === 'gif' ? gifTransparentColour(bytes) : undefined;
     const pipeline = keyed ? open().toColourspace('srgb') : open().removeAlpha().toColourspace('srgb');
@@ -139,7 +182,7 @@ async function decodeWithSharp(bytes: Uint8Array, format: ImageFormat, maxPixels
     const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (keyed && info.channels === 4) return { width: info.width, height: info.height, data: fillTransparent(pixels, keyed) };
     if (info.channels !== 3) throw new ImageError('unsupported', `unsupported ${name}: decoded to ${info.channels} channels`);
-    return { width: info.width, height: info.height, data: pixels };
+    return { width: info.width, height: info.height, data: pixels, ...fullSize };
   } catch (err) {
     if (err instanceof ImageError) throw err;
     const message = (err as Error).message ?? String(err);
@@ -150,6 +193,9 @@ async function decodeWithSharp(bytes: Uint8Array, format: ImageFormat, maxPixels
     }
     const detail = message.split('\n').map((l) => l.trim()).filter(Boolean);
     const last = (detail.filter((l) => !/^source: bad seek/.test(l)).pop() ?? detail.pop() ?? 'decoder error').replace(/:\s*$/, '');
+    // A JPEG without its end-of-image marker was cut short, whatever libvips said (its message can be lost to
+    // another thread's failure at the same moment, leaving "Unknown error").
+    if (format === 'jpeg' && !endsWithEoi(bytes)) throw new ImageError('truncated', `truncated JPEG: the file ends before its end-of-image marker${/unknown error/i.test(last) ? '' : ` (${last})`}`);
     const truncated = /premature end|unexpected end|end of file|truncat|read error|not enough data|short read|bad seek|unable to parse/i.test(message);
     throw new ImageError(truncated ? 'truncated' : 'corrupt', `${truncated ? 'truncated or corrupt' : 'corrupt'} ${name}: ${last}`);
   }

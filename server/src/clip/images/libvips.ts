@@ -11,6 +11,11 @@ export function libvips(): Sharp {
   return loaded;
 }
 
+/** The decoder's identity, for records of files it could not decode: another libvips may read them. */
+export function decoderVersion(): string {
+  return `libvips ${libvips().versions.vips}`;
+}
+
 /** A decode worker runs one libvips thread and no operation cache: the pool's threads are the parallelism. */
 export function configureForDecodeWorker(): void {
   libvips().concurrency(1);

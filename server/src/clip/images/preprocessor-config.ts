@@ -26,7 +26,15 @@ export interface PreprocessorConfig {
   imageStd: [number, number, number];
   /** Always honoured in effect: the vision tower takes 3 channels, so every image ends as RGB. */
   doConvertRgb: boolean;
+  /**
+   * How JPEG and WebP are decoded: 'shrink-on-load' lets the decoder scale by 1/2, 1/4 or 1/8 while each side stays
+   * at least 1.5 × the resize target (a 12 MP photo decodes in under half the time, within cosine 0.9997 of PIL's
+   * tensor); 'exact' decodes every pixel, as PIL does, so a lossless image matches PIL bit for bit (--exact-decode).
+   */
+  decode: DecodeMode;
 }
+
+export type DecodeMode = 'shrink-on-load' | 'exact';
 
 export const PREPROCESSOR_CONFIG_FILE = 'preprocessor_config.json';
 
@@ -43,6 +51,7 @@ export const OPENAI_CLIP_PREPROCESSING: Readonly<PreprocessorConfig> = Object.fr
   imageMean: [0.48145466, 0.4578275, 0.40821073],
   imageStd: [0.26862954, 0.26130258, 0.27577711],
   doConvertRgb: true,
+  decode: 'shrink-on-load',
 } satisfies PreprocessorConfig);
 
 /** A fresh copy of the OpenAI CLIP defaults. */
@@ -184,6 +193,9 @@ export function preprocessingVersion(config: PreprocessorConfig): string {
     crop: config.doCenterCrop ? [config.cropSize.height, config.cropSize.width] : null,
     rescale: config.doRescale ? config.rescaleFactor : null,
     normalize: config.doNormalize ? { mean: config.imageMean, std: config.imageStd } : null,
+    // Shrink-on-load changes the pixels slightly: its embeddings are cached apart from exact decoding's, which
+    // keeps the key it had before shrink-on-load existed (the same pixels, so old caches and runs stay valid).
+    ...(config.decode === 'exact' ? {} : { decode: config.decode }),
   };
   const digest = createHash('sha256').update(stableJson(canonical)).digest('hex').slice(0, 16);
   return `pp${PREPROCESSING_CODE_VERSION}-${digest}`;

@@ -2,7 +2,9 @@ import { availableParallelism } from 'node:os';
 import { CancelledError } from '../../errors';
 import type { ExecutionProviderRequest } from './execution-providers';
 import { InferenceThread } from './inference-thread';
-import { PreprocessPool } from '../images/preprocess-pool';
+import { PathFeed } from './path-feed';
+import type { ImageErrorReason } from '../images/image-error';
+import { PreprocessPool, type SlotResult } from '../images/preprocess-pool';
 import { tensorSize, type PreprocessorConfig } from '../images/preprocessor-config';
 
 export interface ImageEmbedderOptions {
@@ -21,8 +23,8 @@ export interface ImageEmbedderOptions {
   output?: 'image_embeds' | 'logits';
 }
 
-/** One image's embedding (raw, as the model outputs it) or why it has none. */
-export type EmbedOutcome = { index: number; embedding: Float32Array } | { index: number; error: string };
+/** One image's embedding (raw, as the model outputs it) or why it has none (`reason` for a problem with the image itself). */
+export type EmbedOutcome = { index: number; embedding: Float32Array } | { index: number; error: string; reason?: ImageErrorReason };
 
 export interface EmbedRunOptions {
   signal?: AbortSignal;
@@ -71,19 +73,25 @@ export class ImageEmbedder {
     return this.knownDim;
   }
 
-  /** Embeds every path, calling `onResult` once per path, batch by batch in path order. */
-  async embed(paths: readonly string[], onResult: (outcome: EmbedOutcome) => void | Promise<void>, options: EmbedRunOptions = {}): Promise<void> {
+  /**
+   * Embeds every path, calling `onResult` once per path, batch by batch in path order. A PathFeed may still be
+   * growing: batches start as soon as they are full (or the feed ends), and `index` is the feed's.
+   */
+  async embed(input: readonly string[] | PathFeed, onResult: (outcome: EmbedOutcome) => void | Promise<void>, options: EmbedRunOptions = {}): Promise<void> {
     const { signal } = options;
+    const feed = input instanceof PathFeed ? input : PathFeed.of(input);
     const { height, width } = tensorSize(this.config);
     const length = 3 * height * width;
-    const starts: number[] = [];
-    for (let s = 0; s < paths.length; s += this.batchSize) starts.push(s);
-    let next = 0;
-    const queue: Promise<PreparedBatch>[] = [];
-    const prepare = async (start: number): Promise<PreparedBatch> => {
-      const batchPaths = paths.slice(start, start + this.batchSize);
-      const shared = new Float32Array(new SharedArrayBuffer(batchPaths.length * length * 4));
-      const results = await this.pool.preprocessInto(batchPaths, this.config, shared, 0, { signal });
+    // The next batch: each image goes to the decode workers as soon as it is in the feed, into its slot of the batch.
+    const prepareNext = async (): Promise<PreparedBatch | undefined> => {
+      const shared = new Float32Array(new SharedArrayBuffer(this.batchSize * length * 4));
+      const slots: Promise<SlotResult>[] = [];
+      const { start, paths } = await feed.take(this.batchSize, (path, k) => {
+        slots.push(this.pool.preprocessInto([path], this.config, shared, k, { signal }).then((r) => r[0]));
+      });
+      // Every slot settles before the batch does, so no worker writes into `shared` after it is let go.
+      const results = await Promise.all(slots);
+      if (paths.length === 0) return undefined;
       const indices: number[] = [];
       const failures: EmbedOutcome[] = [];
       // ONNX Runtime needs an ordinary buffer: copy the good images together, closing the gaps of failed ones.
@@ -94,14 +102,17 @@ export class ImageEmbedder {
           pixels.set(shared.subarray(k * length, (k + 1) * length), indices.length * length);
           indices.push(start + k);
         } else {
-          failures.push({ index: start + k, error: r.error });
+          failures.push({ index: start + k, error: r.error, reason: r.reason });
         }
       });
       return { indices, pixels, failures };
     };
+    // Each entry is the next batch, or undefined once the feed is exhausted.
+    const queue: Promise<PreparedBatch | undefined>[] = [];
+    let exhausted = false;
     const refill = (): void => {
-      while (queue.length < LOOKAHEAD && next < starts.length && !signal?.aborted) {
-        const prepared = prepare(starts[next++]);
+      while (queue.length < LOOKAHEAD && !exhausted && !signal?.aborted) {
+        const prepared = prepareNext();
         // A batch may fail (cancel) while we wait on inference; it is awaited later, so mark it handled now.
         prepared.catch(() => undefined);
         queue.push(prepared);
@@ -112,6 +123,10 @@ export class ImageEmbedder {
     try {
       while (queue.length > 0) {
         const batch = await queue.shift()!;
+        if (!batch) {
+          exhausted = true;
+          break;
+        }
         refill();
         if (signal?.aborted) throw new CancelledError();
         const n = batch.indices.length;
@@ -123,11 +138,14 @@ export class ImageEmbedder {
         outcomes.sort((a, b) => a.index - b.index);
         for (const outcome of outcomes) await onResult(outcome);
         done += outcomes.length;
-        options.onProgress?.(done, paths.length);
+        options.onProgress?.(done, feed.length);
         if (signal?.aborted) throw new CancelledError();
       }
       // Cancelled before the first batch was even queued.
       if (signal?.aborted) throw new CancelledError();
+    } catch (err) {
+      feed.abandon(); // takes still waiting for paths would otherwise wait for ever
+      throw err;
     } finally {
       // Let batches still decoding settle so no worker writes into a buffer after we return.
       await Promise.allSettled(queue);

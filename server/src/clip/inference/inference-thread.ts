@@ -26,6 +26,9 @@ export interface EmbedCallOptions {
   transfer?: boolean;
 }
 
+/** Sessions this process has opened, by tower: runs whose embeddings are all cached must leave these unchanged. */
+export const sessionsOpened = { vision: 0, text: 0 };
+
 export class InferenceThread {
   private closed = false;
 
@@ -69,10 +72,12 @@ export class InferenceThread {
   }
 
   async openVision(path: string, options: WorkerSessionOptions = {}): Promise<SessionSummary> {
+    sessionsOpened.vision++;
     return this.relay(await this.call(() => this.api.openVision(path, options)));
   }
 
   async openText(path: string, options: WorkerSessionOptions = {}): Promise<SessionSummary> {
+    sessionsOpened.text++;
     return this.relay(await this.call(() => this.api.openText(path, options)));
   }
 

@@ -86,6 +86,7 @@ export async function finetunedStage(ctx: AnalysisContext, items: readonly Datas
       cacheDir: request.cacheDir,
       provider: parseExecutionProviderRequest(request.executionProvider ?? 'auto'),
       batchSize: request.batchSize,
+      decode: request.exactDecode ? 'exact' : 'shrink-on-load',
       signal: hooks.signal,
       onProgress: (done, total) => ctx.progress('probe', `running the fine-tuned model ${folder.name}`, done, total),
     });

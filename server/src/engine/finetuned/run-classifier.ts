@@ -8,6 +8,7 @@ import { EmbeddingCache } from '../../store/embedding-cache';
 import { PathIndex } from '../../store/path-index';
 import { embedImages } from '../embed-images';
 import type { ClassifierFolder } from './classifier-folder';
+import type { DecodeMode } from '../../clip/images/preprocessor-config';
 
 export interface ClassifierRun {
   /** paths.length × K logits in the model's column order; a row is meaningful only where `has` is set. */
@@ -25,6 +26,8 @@ export interface RunClassifierOptions {
   cacheDir: string;
   provider?: ExecutionProviderRequest;
   batchSize?: number;
+  /** The run's decode mode; default shrink-on-load. */
+  decode?: DecodeMode;
   signal?: AbortSignal;
   onProgress?(done: number, total: number, cached: number): void;
 }
@@ -46,11 +49,12 @@ export async function runClassifier(folder: ClassifierFolder, paths: readonly st
   const index = new PathIndex(options.cacheDir);
   await index.load();
   // Logits keep float32 in the cache: fp16 would round a logit of 10 by 0.004, enough to flip near-ties.
-  const cache = new EmbeddingCache(options.cacheDir, { modelId: `classifier-sha256:${sha256}`, preprocessingVersion: preprocessingVersion(folder.config) }, 'fp32');
+  const config = { ...folder.config, decode: options.decode ?? folder.config.decode };
+  const cache = new EmbeddingCache(options.cacheDir, { modelId: `classifier-sha256:${sha256}`, preprocessingVersion: preprocessingVersion(config) }, 'fp32');
   let session: ImageEmbedder | undefined;
   try {
     const open = async (): Promise<ImageEmbedder> => {
-      session = await ImageEmbedder.open({ visionPath: folder.modelPath, config: folder.config, provider: options.provider, batchSize: options.batchSize, output: 'logits' });
+      session = await ImageEmbedder.open({ visionPath: folder.modelPath, config, provider: options.provider, batchSize: options.batchSize, output: 'logits' });
       if (session.dim !== undefined && session.dim !== width) throw wrongWidth(session.dim);
       return session;
     };

@@ -76,6 +76,7 @@ export class AnalysisCommands {
               cacheDir: this.deps.settings.cacheDir(settings),
               executionProvider: settings.executionProvider,
               batchSize: settings.batchSize,
+              exactDecode: settings.exactDecode,
               templates: (manifest?.templates || settings.templates.length === 0) ? undefined : settings.templates, // gla.yaml's win
             },
           },
