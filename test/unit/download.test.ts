@@ -104,7 +104,13 @@ test('a cut-off transfer is resumed automatically within one call', async () => 
     const got = await downloadFile(url(hub, 'onnx/text_model.onnx'), dest, { env: {}, ...quick });
     assert.deepEqual(readFileSync(dest), bytes);
     const cdnGets = hub.gets().filter((r) => r.server === 'cdn');
-    assert.deepEqual(cdnGets.map((r) => r.range), [undefined, 'bytes=70000-', 'bytes=140000-']);
+    // Each resume asks from what reached the disk: at most what the cut let through (a chunk still in flight when
+    // the socket died may be lost under load, and is simply asked for again).
+    assert.equal(cdnGets.length, 3);
+    assert.equal(cdnGets[0].range, undefined);
+    const from = cdnGets.slice(1).map((r) => Number(/^bytes=(\d+)-$/.exec(r.range ?? '')?.[1]));
+    assert.ok(from[0] > 0 && from[0] <= 70_000, `first resume from ${from[0]}`);
+    assert.ok(from[1] > from[0] && from[1] <= from[0] + 70_000, `second resume from ${from[1]}`);
     assert.equal(got.sha256Verified, true);
   });
 });
