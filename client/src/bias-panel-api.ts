@@ -1,8 +1,9 @@
 // What the bias panel's webview and the extension say to each other (through comlink over postMessage), and the
 // plain data the panel draws. Types only: the webview bundle (media/src/) and the extension host both import it.
+import type { ClassFinding } from '../../server/src/engine/class-findings';
 import type { ModelKind, PerModel, SplitName } from '../../server/src/engine/report';
 
-export type { ModelKind, PerModel, SplitName };
+export type { ClassFinding, ModelKind, PerModel, SplitName };
 export type ClassGroup = 'head' | 'medium' | 'tail';
 
 /** One row of the panel's class table. Numbers are null where the source had no usable value. */
@@ -24,8 +25,11 @@ export interface PanelClass {
   labelIssues: number;
   /** Evaluated images of this class that GLA gets wrong. */
   misclassified: number;
-  /** CLIP is strongly biased against the class: bias ≤ −1 nat, or GLA recall ≥ zero-shot recall + 0.2. */
-  stronglyBiased: boolean;
+  /**
+   * What the numbers say (engine/class-findings.ts): 'biased-against' (log(C·q) ≤ −1 nat, so q is below uniform) or
+   * 'prompt-miss' (zero-shot recall ≥ 0.2 below GLA's); null for neither.
+   */
+  finding: ClassFinding | null;
 }
 
 /** An image the user may want to re-check, with the URI the webview may load it from. */

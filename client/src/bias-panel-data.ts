@@ -1,17 +1,15 @@
 // What the bias panel draws, built from a run's report.json (+ predictions.csv) or from a standalone bias profile.
 // The inputs are files from disk, so nothing is trusted: a missing or NaN field renders as n/a, and `missing` says
 // which. No vscode import.
+import { classFinding } from '../../server/src/engine/class-findings';
 import { MODEL_KINDS, finetunedLabel } from '../../server/src/engine/report';
 import { classGroups } from '../../server/src/gla/metrics';
-import type { ClassGroup, GroupSummary, ModelKind, PanelClass, PanelData, PanelImage, PerModel, SplitName } from './bias-panel-api';
+import type { ClassFinding, ClassGroup, GroupSummary, ModelKind, PanelClass, PanelData, PanelImage, PerModel, SplitName } from './bias-panel-api';
 import { parseCsv } from './csv-text';
 
 const MODELS = MODEL_KINDS;
 const GROUPS: readonly ClassGroup[] = ['head', 'medium', 'tail'];
 const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
-
-/** The same rule as the Warning in the Problems view (server/src/lsp/bias-diagnostics.ts, BIAS_THRESHOLDS). */
-export const STRONG_BIAS = { bias: -1, recallGap: 0.2 } as const;
 
 /** Thumbnails per list: enough to act on, few enough to load at once. */
 export const MAX_IMAGES = 60;
@@ -78,12 +76,8 @@ export function modelLabels(finetuned: unknown): Record<ModelKind, string> {
 /** Every model but the ensemble, for sources that have no per-model numbers (profiles) or predate it. */
 const WITHOUT_ENSEMBLE = MODELS.filter((k) => k !== 'ensemble');
 
-function stronglyBiased(bias: number | null, recall: PerModel<number | null> | null): boolean {
-  if (bias !== null && bias <= STRONG_BIAS.bias) return true;
-  const zs = recall?.zeroShot ?? null;
-  const gla = recall?.gla ?? null;
-  // Recalls are ratios: 0.7 − 0.5 is 0.19999… in floating point and must still count as a gap of 0.2.
-  return zs !== null && gla !== null && gla - zs >= STRONG_BIAS.recallGap - 1e-9;
+function findingOf(bias: number | null, recall: PerModel<number | null> | null, estimated: boolean): ClassFinding | null {
+  return classFinding({ bias, priorEstimated: estimated, zeroShotRecall: recall?.zeroShot ?? null, glaRecall: recall?.gla ?? null }) ?? null;
 }
 
 /** Head, medium and tail by q (thirds, as report.json's groups), for classes whose group the source did not give. */
@@ -166,7 +160,7 @@ export function panelDataFromReport(inputs: RunInputs): PanelData {
       precision: labelFree ? null : perModel(c.precision),
       labelIssues: 0,
       misclassified: 0,
-      stronglyBiased: estimated && stronglyBiased(bias, recall),
+      finding: findingOf(bias, recall, estimated),
     };
   });
   fillGroups(classes);
@@ -311,7 +305,7 @@ export function panelDataFromProfile(json: unknown, fileName: string, nonFinite 
   const classes: PanelClass[] = names.map((name, i) => {
     const q = values[i] !== null && sum > 0 ? values[i]! / sum : null;
     const bias = q !== null ? Math.log(C * q) : null;
-    return { name, prior: q, bias, group: null, support: null, recall: null, precision: null, labelIssues: 0, misclassified: 0, stronglyBiased: bias !== null && bias <= STRONG_BIAS.bias };
+    return { name, prior: q, bias, group: null, support: null, recall: null, precision: null, labelIssues: 0, misclassified: 0, finding: findingOf(bias, null, true) };
   });
   fillGroups(classes);
   const source = [fileName, str(o.source)].filter(Boolean).join(' · ');

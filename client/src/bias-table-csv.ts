@@ -13,7 +13,7 @@ function n(v: number | null | undefined): string {
 
 export function classTableCsv(data: PanelData, rows: readonly number[]): string {
   const run = data.kind === 'run';
-  const header = ['class', 'prompt', 'group', 'q', 'log_q', 'bias_nats', 'strongly_biased_against'];
+  const header = ['class', 'prompt', 'group', 'q', 'log_q', 'bias_nats', 'finding'];
   if (run) {
     header.push('support_train', 'support_val', 'support_test');
     for (const k of MODELS) header.push(`recall_${k}`);
@@ -25,7 +25,7 @@ export function classTableCsv(data: PanelData, rows: readonly number[]): string 
   for (const i of rows) {
     const c: PanelClass | undefined = data.classes[i];
     if (!c) continue;
-    const fields: (string | number)[] = [c.name, c.prompt ?? '', c.group ?? '', n(c.prior), c.prior ? String(Math.log(c.prior)) : '', n(c.bias), c.stronglyBiased ? 'yes' : 'no'];
+    const fields: (string | number)[] = [c.name, c.prompt ?? '', c.group ?? '', n(c.prior), c.prior ? String(Math.log(c.prior)) : '', n(c.bias), c.finding ?? ''];
     if (run) {
       fields.push(n(c.support?.train), n(c.support?.val), n(c.support?.test));
       for (const k of MODELS) fields.push(n(c.recall?.[k]));

@@ -223,7 +223,8 @@ export class ClassTable {
       const description = describeClass(c, this.data);
       element.setAttribute('aria-label', description);
       element.title = description;
-      element.classList.toggle('strong', c.stronglyBiased);
+      element.classList.toggle('strong', c.finding === 'biased-against');
+      element.classList.toggle('prompt-miss', c.finding === 'prompt-miss');
       name.textContent = c.name;
       prompt.textContent = c.prompt ? `“${c.prompt}”` : '';
       group.textContent = c.group ?? '';
@@ -288,6 +289,7 @@ function describeClass(c: PanelClass, data: PanelData): string {
     parts.push(`${support === null ? NA : count(support)} images`);
     if (c.labelIssues) parts.push(`${c.labelIssues} suspected label ${c.labelIssues === 1 ? 'error' : 'errors'}`);
   }
-  if (c.stronglyBiased) parts.push('CLIP is strongly biased against it');
+  if (c.finding === 'biased-against') parts.push('CLIP is strongly biased against it');
+  if (c.finding === 'prompt-miss') parts.push('CLIP\'s prompts miss it (zero-shot recall at least 0.20 below GLA\'s)');
   return parts.join('; ');
 }

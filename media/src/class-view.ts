@@ -1,5 +1,6 @@
 // Which classes the table shows, in which order: sort key and direction, group and flag filters, and a search.
-import type { ClassGroup, PanelClass } from '../../client/src/bias-panel-api';
+import type { ClassFinding, ClassGroup, PanelClass } from '../../client/src/bias-panel-api';
+import { FINDING_LABELS } from '../../server/src/engine/class-findings';
 
 export type SortKey = 'bias' | 'q' | 'gain' | 'name' | 'support';
 export type SortDirection = 'ascending' | 'descending';
@@ -9,12 +10,13 @@ export interface ViewState {
   direction: SortDirection;
   /** Empty: every group. */
   groups: ClassGroup[];
-  stronglyBiased: boolean;
+  /** Empty: any finding or none; else classes with one of these findings. */
+  findings: ClassFinding[];
   withLabelIssues: boolean;
   search: string;
 }
 
-export const DEFAULT_VIEW: ViewState = { sort: 'bias', direction: 'ascending', groups: [], stronglyBiased: false, withLabelIssues: false, search: '' };
+export const DEFAULT_VIEW: ViewState = { sort: 'bias', direction: 'ascending', groups: [], findings: [], withLabelIssues: false, search: '' };
 
 /** The direction a column sorts in when first picked: most under-predicted, largest gain, most images first. */
 export const FIRST_DIRECTION: Record<SortKey, SortDirection> = { bias: 'ascending', q: 'ascending', gain: 'descending', name: 'ascending', support: 'descending' };
@@ -54,7 +56,7 @@ export function visibleClasses(classes: readonly PanelClass[], view: ViewState):
   for (let i = 0; i < classes.length; i++) {
     const c = classes[i];
     if (groups.size && (!c.group || !groups.has(c.group))) continue;
-    if (view.stronglyBiased && !c.stronglyBiased) continue;
+    if (view.findings.length && (!c.finding || !view.findings.includes(c.finding))) continue;
     if (view.withLabelIssues && c.labelIssues === 0) continue;
     if (needle && !c.name.toLowerCase().includes(needle) && !(c.prompt ?? '').toLowerCase().includes(needle)) continue;
     out.push(i);
@@ -76,7 +78,7 @@ export function visibleClasses(classes: readonly PanelClass[], view: ViewState):
 export function describeView(view: ViewState, shown: number, total: number): string {
   const filters = [
     view.groups.length ? view.groups.join('/') : '',
-    view.stronglyBiased ? 'strongly biased against' : '',
+    view.findings.map((f) => FINDING_LABELS[f]).join(' or '),
     view.withLabelIssues ? 'with label issues' : '',
     view.search.trim() ? `matching "${view.search.trim()}"` : '',
   ].filter(Boolean);

@@ -3,7 +3,7 @@
 // reports how long the first paint took.
 import { afterNextPaint, scriptStart } from './paint-clock';
 import { wrap } from 'comlink';
-import type { ClassGroup, PanelData, PanelHost } from '../../client/src/bias-panel-api';
+import type { ClassFinding, ClassGroup, PanelData, PanelHost } from '../../client/src/bias-panel-api';
 import { ClassTable } from './class-table';
 import { DEFAULT_VIEW, FIRST_DIRECTION, describeView, visibleClasses, type SortKey, type ViewState } from './class-view';
 import { confusionList } from './confusion-list';
@@ -97,20 +97,26 @@ class BiasPanelPage {
         (v) => ({ ...v, groups: v.groups.includes(g) ? v.groups.filter((x) => x !== g) : [...v.groups, g] }),
         classes.filter((c) => c.group === g).length,
       );
+    // Each finding kind has its own filter: a class CLIP's prior is against, and one its prompts miss, need different fixes.
+    const finding = (f: ClassFinding, label: string, aria: string) =>
+      toggle(
+        label,
+        aria,
+        (v) => v.findings.includes(f),
+        (v) => ({ ...v, findings: v.findings.includes(f) ? v.findings.filter((x) => x !== f) : [...v.findings, f] }),
+        classes.filter((c) => c.finding === f).length,
+      );
     const filters = h(
       'div',
       { class: 'filters', role: 'group', 'aria-label': 'Filter classes' },
       group('head', 'Head'),
       group('medium', 'Medium'),
       group('tail', 'Tail'),
-      toggle(
-        'Strongly biased',
-        'Show only classes CLIP is strongly biased against (bias ≤ −1 nat, or GLA recall ≥ zero-shot + 20 points)',
-        (v) => v.stronglyBiased,
-        (v) => ({ ...v, stronglyBiased: !v.stronglyBiased }),
-        classes.filter((c) => c.stronglyBiased).length,
-      ),
+      finding('biased-against', 'Biased against', 'Show classes CLIP\'s prior is strongly biased against: log(C·q) ≤ −1 nat, q below 37% of uniform'),
     );
+    if (this.data.kind === 'run') {
+      filters.append(finding('prompt-miss', 'Prompts miss', 'Show classes whose zero-shot recall is at least 0.20 below GLA\'s: CLIP\'s prompts miss them, whatever the prior'));
+    }
     if (this.data.kind === 'run') {
       filters.append(
         toggle(
@@ -129,7 +135,8 @@ class BiasPanelPage {
       h('span', { class: 'key' }, s('svg', { class: 'swatch', width: 18, height: 10 }, s('rect', { class: 'key-against', x: 0, y: 1, width: 18, height: 8 })), 'below'),
       h('span', { class: 'key' }, s('svg', { class: 'swatch', width: 18, height: 10 }, s('rect', { class: 'key-strong', x: 0, y: 1, width: 18, height: 8 })), '≤ −1 nat'),
     );
-    legend.append(h('span', { class: 'key' }, h('span', { class: 'strong-mark' }), 'strongly biased against'));
+    legend.append(h('span', { class: 'key' }, h('span', { class: 'strong-mark' }), 'biased against'));
+    if (this.data.kind === 'run') legend.append(h('span', { class: 'key' }, h('span', { class: 'strong-mark prompt-miss' }), 'prompts miss it'));
     if (this.data.kind === 'run') {
       legend.append(h('span', { class: 'sep' }, 'Recall, top to bottom:'));
       for (const k of this.data.models) {

@@ -54,7 +54,7 @@ function facts(lines: [string, string][]): HTMLElement {
 export function summaryCards(data: PanelData): HTMLElement {
   const section = h('section', { class: 'cards', 'aria-label': 'Summary' });
   const C = data.classes.length;
-  const strong = data.classes.filter((c) => c.stronglyBiased).length;
+  const strong = data.classes.filter((c) => c.finding === 'biased-against').length;
   const members = (g: ClassGroup) => data.classes.filter((c) => c.group === g);
   const biasValues = (cs: PanelClass[]) => cs.map((c) => c.bias).filter((v): v is number => v !== null);
   const priorValues = (cs: PanelClass[]) => cs.map((c) => c.prior).filter((v): v is number => v !== null);

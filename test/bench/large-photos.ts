@@ -18,8 +18,9 @@ import { ensureVitB32Model } from './vit-b32';
 const SIZES = { small: '500×375', '12mp': '4032×3024' } as const;
 type Size = keyof typeof SIZES;
 
-/** Milliseconds per image of `work` over `paths`, best of `rounds` passes (one thread: libvips concurrency 1). */
-async function msPerImage(paths: string[], work: (path: string) => Promise<unknown>, rounds = 2): Promise<number> {
+/** Milliseconds per image of `work` over `paths`, best of `rounds` passes after one untimed (one thread: libvips concurrency 1). */
+async function msPerImage(paths: string[], work: (path: string) => Promise<unknown>, rounds = 3): Promise<number> {
+  for (const p of paths.slice(0, 4)) await work(p);
   let best = Infinity;
   for (let r = 0; r < rounds; r++) {
     const t0 = performance.now();

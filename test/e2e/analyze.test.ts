@@ -20,12 +20,17 @@ const fixture = JSON.parse(readFileSync(join(generatedFixtures('e2e-workspace'),
 const tinyClip = join(generatedFixtures('models'), 'tiny-clip');
 
 /**
- * The documented rule for a Warning (issue 5; server/src/lsp/bias-diagnostics.ts): CLIP is strongly biased against a
- * class when log(C·q) ≤ −1 nat, or when its zero-shot recall is at least 0.2 below its GLA recall.
+ * The documented findings (server/src/engine/class-findings.ts), each a Warning: CLIP is strongly biased against a
+ * class when log(C·q) ≤ −1 nat (q is then below uniform); otherwise CLIP's prompts miss it when its zero-shot recall is
+ * at least 0.2 below its GLA recall.
  */
-function stronglyBiasedAgainst(c: ClassReport): boolean {
+function biasedAgainst(c: ClassReport): boolean {
+  return c.bias <= -1;
+}
+
+function promptsMiss(c: ClassReport): boolean {
   const gap = c.recall.zeroShot !== null && c.recall.gla !== null ? c.recall.gla - c.recall.zeroShot : 0;
-  return c.bias <= -1 || gap >= 0.2 - 1e-9;
+  return !biasedAgainst(c) && gap >= 0.2 - 1e-9;
 }
 
 /**
@@ -114,13 +119,16 @@ describe('GLA: Analyze Dataset in VS Code', () => {
     report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
     assert.deepEqual(report.classes.map((c) => c.name).sort(), [...fixture.shapes].sort());
 
-    const findings = (ps: Problem[]) => ps.filter((p) => p.file === 'gla.yaml' && /^(CLIP is strongly biased against )?'[^']+': q = /.test(p.message));
+    const findings = (ps: Problem[]) => ps.filter((p) => p.file === 'gla.yaml' && /^(CLIP is strongly biased against '[^']+': q = |CLIP's prompts miss '[^']+': zero-shot recall |'[^']+': q = )/.test(p.message));
     const problems = findings(await wb.waitForProblems((ps) => findings(ps).length === fixture.shapes.length, 30_000));
     for (const c of report.classes) {
       const row = problems.find((p) => p.message.includes(`'${c.name}'`));
       assert.ok(row, `a finding for ${c.name}`);
       assert.equal(row.line, classLine(c.name), `${c.name}'s finding sits on its folder line`);
-      assert.equal(row.severity, stronglyBiasedAgainst(c) ? 'Warning' : 'Info', `${c.name}: bias ${c.bias}, recall ${JSON.stringify(c.recall)}`);
+      assert.equal(row.severity, biasedAgainst(c) || promptsMiss(c) ? 'Warning' : 'Info', `${c.name}: bias ${c.bias}, recall ${JSON.stringify(c.recall)}`);
+      // "Biased against" only where q is below uniform.
+      if (/biased against/.test(row.message)) assert.ok(c.prior < 1 / report.classes.length, `${c.name}: q ${c.prior} ≥ 1/C, yet "${row.message}"`);
+      if (promptsMiss(c)) assert.match(row.message, /CLIP's prompts miss .*prompt:/);
       assert.match(row.message, new RegExp(`log\\(C·q\\) = [-+−]?${Math.abs(c.bias).toFixed(2)} nats`), `${c.name}: the numbers are in the message`);
     }
     assert.ok(problems.some((p) => p.severity === 'Warning'), 'the tiny CLIP is biased against some class (its design)');
@@ -213,13 +221,16 @@ describe('GLA: Analyze Dataset in VS Code', () => {
     assert.equal(await panel.locator('[role="columnheader"][aria-sort="ascending"]').textContent(), 'Class▲');
 
     // Space on a filter toggle filters, and again clears it.
-    const strongly = report.classes.filter(stronglyBiasedAgainst).map((c) => c.name).sort();
-    await panel.toggle('Strongly biased').focus();
-    await wb.page.keyboard.press('Space');
-    assert.equal(await panel.toggle('Strongly biased').getAttribute('aria-pressed'), 'true');
-    await waitFor('the strongly biased classes', async () => ((await panel.rows()).map((r) => r.name).join() === strongly.join() ? true : undefined));
-    await wb.page.keyboard.press('Space');
-    await waitFor('every class again', async () => ((await panel.rowCount()) === names.length ? true : undefined));
+    // Each finding kind has its own filter.
+    for (const [label, rule] of [['Biased against', biasedAgainst], ['Prompts miss', promptsMiss]] as const) {
+      const expected = report.classes.filter(rule).map((c) => c.name).sort();
+      await panel.toggle(label).focus();
+      await wb.page.keyboard.press('Space');
+      assert.equal(await panel.toggle(label).getAttribute('aria-pressed'), 'true');
+      await waitFor(`the classes under "${label}"`, async () => ((await panel.rows()).map((r) => r.name).join() === expected.join() ? true : undefined));
+      await wb.page.keyboard.press('Space');
+      await waitFor('every class again', async () => ((await panel.rowCount()) === names.length ? true : undefined));
+    }
 
     // Typing in the search box.
     await panel.locator('input.search').focus();

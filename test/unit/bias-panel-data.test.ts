@@ -30,8 +30,9 @@ test("a run's classes carry report.json's numbers; head/medium/tail and top-1 co
     // The fixture predates the naive ensemble: it reads as null.
     assert.deepEqual(p.recall, { ...c.recall, ensemble: null });
     assert.deepEqual(p.support, c.support);
-    // The Problems view's rule: bias ≤ −1 nat, or GLA recall at least 0.2 above zero-shot.
-    assert.equal(p.stronglyBiased, c.bias <= -1 || c.recall.gla - c.recall.zeroShot >= 0.2 - 1e-9, c.name);
+    // The Problems view's rule: biased against at bias ≤ −1 nat, else prompts miss it at GLA recall ≥ zero-shot + 0.2.
+    const expected = c.bias <= -1 ? 'biased-against' : c.recall.gla - c.recall.zeroShot >= 0.2 - 1e-9 ? 'prompt-miss' : null;
+    assert.equal(p.finding, expected, c.name);
   });
   assert.equal(d.top1!.gla, report.metrics.gla.top1);
   assert.equal(d.groups.tail.recall!.zeroShot, report.metrics.zeroShot.tail);
@@ -121,7 +122,8 @@ test('a report with NaN, missing and wrong-typed fields renders what it can and 
   assert.equal(third.prior, null);
   assert.equal(third.bias, null);
   assert.equal(third.support, null);
-  assert.equal(cat.stronglyBiased, true, 'GLA recall 0.4 above zero-shot');
+  // q = 0.5 of 3 classes favours the cat (+0.41 nats): its finding is the prompts, never "biased against".
+  assert.equal(cat.finding, 'prompt-miss', 'GLA recall 0.4 above zero-shot');
   // Groups the report lacks are thirds by q; a class without q has none.
   assert.deepEqual(d.classes.map((c: any) => c.group), ['head', 'tail', null]);
   assert.deepEqual(d.top1, { zeroShot: null, debiased: null, finetuned: null, ensemble: null, gla: null });
@@ -207,7 +209,8 @@ test('the CSV export: the given rows in order, full precision, names quoted, for
   assert.doesNotMatch(text, /(^|,)"?=/m, 'no cell starts with = as written');
   const parsed = parseCsv(text);
   const [header, ...lines] = parsed;
-  assert.deepEqual(header.slice(0, 7), ['class', 'prompt', 'group', 'q', 'log_q', 'bias_nats', 'strongly_biased_against']);
+  assert.deepEqual(header.slice(0, 7), ['class', 'prompt', 'group', 'q', 'log_q', 'bias_nats', 'finding']);
+  rows.forEach((i, j) => assert.equal(lines[j][6], d.classes[i].finding ?? '', 'the finding in the panel\'s words'));
   assert.equal(lines.length, 3);
   assert.deepEqual(lines.map((l) => l[0]), [report.classes[2].name, 'a, "quoted" name', '=HYPERLINK("x")']);
   rows.forEach((i, j) => {
@@ -231,8 +234,8 @@ test('the CSV export: the given rows in order, full precision, names quoted, for
   assert.equal(Number(withEnsemble[2][header.indexOf('precision_ensemble')]), five.classes[1].precision.ensemble);
   const profile = data.panelDataFromProfile({ classes: ['x', 'y'], prior: [0.25, 0.75] }, 'p.json');
   assert.deepEqual(parseCsv(classTableCsv(profile, [1])), [
-    ['class', 'prompt', 'group', 'q', 'log_q', 'bias_nats', 'strongly_biased_against'],
-    ['y', '', 'head', '0.75', String(Math.log(0.75)), String(Math.log(1.5)), 'no'],
+    ['class', 'prompt', 'group', 'q', 'log_q', 'bias_nats', 'finding'],
+    ['y', '', 'head', '0.75', String(Math.log(0.75)), String(Math.log(1.5)), ''],
   ]);
   assert.deepEqual(parseCsv(`${csvLine(['a\nb', 'c'])}\r\nd,e\n`), [['a\nb', 'c'], ['d', 'e']]);
 });
@@ -271,6 +274,6 @@ test('a class whose q was not estimated shows q and bias as n/a, not as a bias',
   const d = data.panelDataFromReport({ report, predictionsCsv: '', imageSrc: src, canRevealClasses: true });
   assert.equal(d.classes[0].prior, null);
   assert.equal(d.classes[0].bias, null);
-  assert.equal(d.classes[0].stronglyBiased, false);
+  assert.equal(d.classes[0].finding, null);
   assert.equal(d.classes[1].bias, report.classes[1].bias);
 });

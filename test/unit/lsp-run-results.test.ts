@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatedFixtures } from '../helpers/paths';
 import type { ClassReport, Report } from '../../server/src/engine/report';
-import { BIAS_THRESHOLDS, biasDiagnostics, isStronglyBiasedAgainst, reportedModels } from '../../server/src/lsp/runs/bias-diagnostics';
+import { BIAS_THRESHOLDS, biasDiagnostics, findingOf, reportedModels } from '../../server/src/lsp/runs/bias-diagnostics';
 import { describeRun } from '../../client/src/run-summary-text';
 import { parseManifest } from '../../server/src/dataset/manifest';
 import { RunResults, type RunResult } from '../../server/src/lsp/runs/run-results';
@@ -41,11 +41,31 @@ test('the documented thresholds, at their boundaries', () => {
   assert.deepEqual(BIAS_THRESHOLDS, { bias: -1, recallGap: 0.2 });
   const base = fixtureReport().classes[0];
   const c = (bias: number, zeroShot: number | null, gla: number | null): ClassReport => ({ ...base, bias, recall: { ...base.recall, zeroShot, gla } });
-  assert.equal(isStronglyBiasedAgainst(c(-1, 0.9, 0.9)), true, 'log(C·q) = −1 nat');
-  assert.equal(isStronglyBiasedAgainst(c(-0.999, 0.9, 0.9)), false);
-  assert.equal(isStronglyBiasedAgainst(c(0, 0.5, 0.7)), true, 'a 0.2 recall gap');
-  assert.equal(isStronglyBiasedAgainst(c(0, 0.5, 0.69)), false);
-  assert.equal(isStronglyBiasedAgainst(c(0, null, 0.9)), false, 'label-free runs have no recall');
+  assert.equal(findingOf(c(-1, 0.9, 0.9)), 'biased-against', 'log(C·q) = −1 nat');
+  assert.equal(findingOf(c(-0.999, 0.9, 0.9)), undefined);
+  assert.equal(findingOf(c(0, 0.5, 0.7)), 'prompt-miss', 'a 0.2 recall gap');
+  assert.equal(findingOf(c(0, 0.5, 0.69)), undefined);
+  assert.equal(findingOf(c(0, null, 0.9)), undefined, 'label-free runs have no recall');
+  assert.equal(findingOf(c(-1.5, 0, 1)), 'biased-against', 'both: the prior is the finding, the recalls are in its message');
+});
+
+test('"biased against" only where q is below uniform: a favoured class the prompts miss says so', () => {
+  const report = fixtureReport();
+  const C = report.classes.length;
+  // q = 0.273 of 4 classes: log(C·q) = +0.09 nats above uniform … and at 8 classes +0.78, the case users met.
+  const favoured: ClassReport = { ...report.classes[0], prior: 0.273, logPrior: Math.log(0.273), bias: Math.log(C * 0.273), recall: { ...report.classes[0].recall, zeroShot: 0, gla: 1 } };
+  const manifest = parseManifest(`classes:\n  - folder: ${favoured.name}\n`);
+  const [finding] = biasDiagnostics({ ...report, classes: [favoured] }, manifest);
+  assert.equal(finding.code, 'prompt-misses-class');
+  assert.equal(finding.severity, 2, 'a Warning');
+  assert.match(String(finding.message), new RegExp(`^CLIP's prompts miss '${favoured.name}': zero-shot recall 0\\.00 vs GLA 1\\.00, although CLIP's prior favours it \\(\\+0\\.09 nats\\)\\.`));
+  assert.match(String(finding.message), /prompt:/);
+  assert.doesNotMatch(String(finding.message), /biased against/);
+  // Every finding that says "biased against" is on a class whose q is below 1/C.
+  for (const c of report.classes) {
+    const [d] = biasDiagnostics({ ...report, classes: [c] }, parseManifest(`classes:\n  - folder: ${c.name}\n`));
+    if (d && /biased against/.test(String(d.message))) assert.ok(c.prior < 1 / C, `${c.name}: q ${c.prior} ≥ 1/C yet "biased against"`);
+  }
 });
 
 test('the summary of the fixture run', () => {
@@ -70,8 +90,8 @@ test('the summary of the fixture run', () => {
 test('a class whose q was not estimated is never called biased, and its finding says why', () => {
   const report = fixtureReport();
   const c: ClassReport = { ...report.classes[0], bias: -4, logPrior: -6, prior: Math.exp(-6), priorEstimated: false, recall: { zeroShot: null, debiased: null, finetuned: null, ensemble: null, gla: null } };
-  assert.equal(isStronglyBiasedAgainst({ ...c, priorEstimated: undefined }), true, 'the same numbers, estimated, are a strong bias');
-  assert.equal(isStronglyBiasedAgainst(c), false);
+  assert.equal(findingOf({ ...c, priorEstimated: undefined }), 'biased-against', 'the same numbers, estimated, are a strong bias');
+  assert.equal(findingOf(c), undefined);
   const manifest = parseManifest(`classes:\n  - folder: ${c.name}\n`);
   const [finding] = biasDiagnostics({ ...report, classes: [c] }, manifest);
   assert.equal(finding.code, 'class-bias');

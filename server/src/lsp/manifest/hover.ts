@@ -6,7 +6,7 @@ import { findModel } from '../../clip/models';
 import type { ClassReport, Report } from '../../engine/report';
 import type { ManifestClass } from '../../dataset/manifest';
 import { defaultPrompt, finetunedLocation, promptTokenCounts } from '../../dataset/manifest-checks';
-import { UNESTIMATED_PRIOR, fixed, isStronglyBiasedAgainst, modelNames, reportedModels, signed } from '../runs/bias-diagnostics';
+import { UNESTIMATED_PRIOR, findingLeadOf, fixed, modelNames, reportedModels, signed } from '../runs/bias-diagnostics';
 import type { ManifestContext } from './manifest-context';
 import { rangeContains } from './positions';
 
@@ -53,9 +53,10 @@ function runLines(c: ClassReport, report: Report): string[] {
   const classes = report.classes.length;
   const models = reportedModels(report);
   const names = modelNames(report.finetuned);
-  const verdict = isStronglyBiasedAgainst(c) ? ' — CLIP is strongly biased against this class' : '';
+  const lead = findingLeadOf(c, 'this class');
   return [
-    c.priorEstimated === false ? UNESTIMATED_PRIOR : `q = ${c.prior.toPrecision(3)} (uniform ${(1 / classes).toPrecision(3)}) · bias log(C·q) = ${signed(c.bias)} nats · ${c.group}${verdict}`,
+    c.priorEstimated === false ? UNESTIMATED_PRIOR : `q = ${c.prior.toPrecision(3)} (uniform ${(1 / classes).toPrecision(3)}) · bias log(C·q) = ${signed(c.bias)} nats · ${c.group}`,
+    ...(lead ? ['', `**${lead}.**`] : []),
     '',
     `| | ${models.map((k) => names[k]).join(' | ')} |`,
     `|---|${models.map(() => '---:').join('|')}|`,

@@ -2,26 +2,29 @@
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import { MODEL_KINDS, finetunedLabel, type ClassReport, type FinetunedSource, type ModelKind, type Report } from '../../engine/report';
 import type { Manifest, ManifestClass, SourceRange } from '../../dataset/manifest';
+import {
+  FINDING_THRESHOLDS, classFinding, findingLead, type ClassFinding,
+} from '../../engine/class-findings';
 
-/**
- * When a class's finding is a Warning rather than Information. CLIP is "strongly biased against" a class when
- * - its bias log(C·q) is at most −1 nat: q is at most 1/e ≈ 37% of the uniform 1/C (DESIGN step 9), or
- * - its zero-shot recall is at least 0.2 below its GLA recall (both measured on the evaluation split).
- */
-export const BIAS_THRESHOLDS = { bias: -1, recallGap: 0.2 } as const;
+/** Thresholds of the findings (engine/class-findings.ts): a Warning for either kind, Information otherwise. */
+export const BIAS_THRESHOLDS = FINDING_THRESHOLDS;
 
 export const BIAS_SOURCE = 'gla';
+
+/** Diagnostic codes: one per finding kind, and 'class-bias' for a class without one. */
+export const FINDING_CODES: Record<ClassFinding, string> = { 'biased-against': 'bias-against-class', 'prompt-miss': 'prompt-misses-class' };
 
 /** What a class's q says when it was not estimated: it had no labelled image, so its value is a placeholder. */
 export const UNESTIMATED_PRIOR = 'q not estimated: no labelled images (a placeholder at the other classes\' geometric mean)';
 
-export function isStronglyBiasedAgainst(c: ClassReport): boolean {
-  if (c.priorEstimated === false) return false;
-  if (c.bias <= BIAS_THRESHOLDS.bias) return true;
-  const zs = c.recall.zeroShot;
-  const gla = c.recall.gla;
-  // Recalls are ratios: 0.7 − 0.5 is 0.19999… in floating point and must still count as a gap of 0.2.
-  return zs !== null && gla !== null && gla - zs >= BIAS_THRESHOLDS.recallGap - 1e-9;
+/** The finding on a report's class, if any. */
+export function findingOf(c: ClassReport): ClassFinding | undefined {
+  return classFinding({ bias: c.bias, priorEstimated: c.priorEstimated, zeroShotRecall: c.recall?.zeroShot ?? null, glaRecall: c.recall?.gla ?? null });
+}
+
+/** The start of a message about report class `c` when it has a finding (see engine/class-findings.ts). */
+export function findingLeadOf(c: ClassReport, subject: string): string | undefined {
+  return findingLead(subject, { bias: c.bias, priorEstimated: c.priorEstimated, zeroShotRecall: c.recall?.zeroShot ?? null, glaRecall: c.recall?.gla ?? null });
 }
 
 /** What the editor calls each model: the fine-tuned one by its source ("fine-tuned (probe)"), the ensemble "naive ensemble". */
@@ -55,16 +58,22 @@ export function biasDiagnostics(report: Report, manifest: Manifest): Diagnostic[
   const out: Diagnostic[] = [];
   const data = { runId: report.runId };
   if (!manifest.classes) {
-    const biased = report.classes.filter(isStronglyBiasedAgainst);
-    const listed = biased.slice(0, 5).map((c) => `${c.name} (${signed(c.bias)} nats)`).join(', ') + (biased.length > 5 ? ', …' : '');
+    const of = (kind: ClassFinding) => report.classes.filter((c) => findingOf(c) === kind);
+    const against = of('biased-against');
+    const missed = of('prompt-miss');
+    const list = (cs: ClassReport[], show: (c: ClassReport) => string) => cs.slice(0, 5).map(show).join(', ') + (cs.length > 5 ? ', …' : '');
+    const parts = [
+      against.length ? `CLIP is strongly biased against ${against.length} of ${report.classes.length} classes: ${list(against, (c) => `${c.name} (${signed(c.bias)} nats)`)}` : '',
+      missed.length ? `CLIP's prompts miss ${missed.length}: ${list(missed, (c) => `${c.name} (zero-shot recall ${fixed(c.recall.zeroShot)} vs GLA ${fixed(c.recall.gla)})`)}` : '',
+    ].filter(Boolean);
     out.push({
       range: FIRST_LINE,
-      severity: biased.length ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
+      severity: parts.length ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
       source: BIAS_SOURCE,
-      code: 'class-bias',
-      message: biased.length
-        ? `CLIP is strongly biased against ${biased.length} of ${report.classes.length} classes: ${listed}. List the classes under classes: to see each on its line.`
-        : `CLIP's prior is within ${-BIAS_THRESHOLDS.bias} nat of uniform for all ${report.classes.length} classes.`,
+      code: parts.length ? (against.length ? FINDING_CODES['biased-against'] : FINDING_CODES['prompt-miss']) : 'class-bias',
+      message: parts.length
+        ? `${parts.join('. ')}. List the classes under classes: to see each on its line.`
+        : `No class is strongly biased against, and CLIP's prompts find every class as well as GLA does (within ${BIAS_THRESHOLDS.recallGap} recall).`,
       data,
     });
     return out;
@@ -75,14 +84,15 @@ export function biasDiagnostics(report: Report, manifest: Manifest): Diagnostic[
   for (const c of report.classes) {
     const entry = manifestClassFor(manifest, c.name);
     if (!entry) continue;
-    const biased = isStronglyBiasedAgainst(c);
+    const kind = findingOf(c);
+    const lead = findingLeadOf(c, `'${c.name}'`);
     out.push({
       range: entry.folderRange,
-      severity: biased ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
+      severity: kind ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
       source: BIAS_SOURCE,
-      code: biased ? 'bias-against-class' : 'class-bias',
-      message: (biased ? `CLIP is strongly biased against '${c.name}': ` : `'${c.name}': `) + describeClass(c, C, models, names),
-      data,
+      code: kind ? FINDING_CODES[kind] : 'class-bias',
+      message: `${lead ? (kind === 'prompt-miss' ? `${lead}. ` : `${lead}: `) : `'${c.name}': `}${describeClass(c, C, models, names)}`,
+      data: { ...data, className: c.name },
     });
   }
   return out;
