@@ -1,5 +1,6 @@
 // Writes the sample dataset used by the README's main command: coloured shapes in class folders, with a
-// long-tailed train split, two planted label errors and one truncated file, plus a copy of the tiny fixture CLIP.
+// long-tailed train split, two planted label errors and one truncated file, and inside it (so that it works wherever
+// it is copied or opened) a copy of the tiny fixture CLIP and of a fine-tuned classifier, under shapes/models/.
 // No network: shapes are drawn as SVG and rendered by sharp. Deterministic (seeded). Usage: node scripts/make-samples.mjs [OUT]
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,7 +56,8 @@ writeFileSync(join(root, 'test', 'orange_square', 'orange_square_broken.png'), g
 
 const yaml = [
   '# Sample dataset for GLA Studio: coloured shapes, long-tailed train split.',
-  'model: ../models/tiny-clip',
+  '# The model folder sits inside the sample, so the sample works wherever it is copied or opened.',
+  'model: models/tiny-clip',
   'classes:',
   ...CLASSES.map(([colour, shape]) => `  - folder: ${colour}_${shape}\n    prompt: ${colour} ${shape}`),
   'templates: ["a photo of a {}.", "a drawing of a {}.", "a {} shape."]',
@@ -63,8 +65,8 @@ const yaml = [
 ].join('\n');
 writeFileSync(join(root, 'gla.yaml'), yaml);
 writeFileSync(join(root, 'PLANTED_LABEL_ERRORS.txt'), planted.join('\n') + '\n');
-cpSync(tinyClip, join(tmp, 'models', 'tiny-clip'), { recursive: true });
-cpSync(classifier, join(tmp, 'models', 'shapes-classifier'), { recursive: true });
+cpSync(tinyClip, join(root, 'models', 'tiny-clip'), { recursive: true });
+cpSync(classifier, join(root, 'models', 'shapes-classifier'), { recursive: true });
 rmSync(out, { recursive: true, force: true });
 renameSync(tmp, out);
-console.log(`make-samples: ${count} images in ${out}/shapes (${CLASSES.length} classes), models in ${out}/models/ (tiny-clip, shapes-classifier)`);
+console.log(`make-samples: ${count} images in ${out}/shapes (${CLASSES.length} classes), models in ${out}/shapes/models/ (tiny-clip, shapes-classifier)`);

@@ -94,6 +94,20 @@ export interface ClassifyArgs {
 /** Sent from the client to the server: classify a folder of new images with a finished run's models. */
 export const ClassifyCommand = command<ClassifyArgs, ClassifyResult>('gla.classify');
 
+export interface EditPromptArgs {
+  /** URI of the gla.yaml. */
+  uri: string;
+  /** The prompt value's range, as the code action gave it. */
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+}
+
+/**
+ * Sent from the client to the server by the "Edit the prompt of …" code action on a bias finding: the server asks
+ * the client (window/showDocument) to select the prompt's text, so the user can type a better one. Answers whether
+ * the client showed it.
+ */
+export const EditPromptCommand = command<EditPromptArgs, { shown: boolean }>('gla.editPrompt');
+
 export interface RunFinishedParams {
   runDir: string;
   reportPath: string;

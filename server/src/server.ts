@@ -9,6 +9,7 @@ import { isJobThread, runJobFromThisThread } from './lsp/runs/analysis-thread';
 import { labelIssueCodeActions, manifestCodeActions } from './lsp/manifest/code-actions';
 import { manifestCompletions } from './lsp/manifest/completion';
 import { executeCommand } from './lsp/custom-messages';
+import { commandRoutes } from './lsp/command-routes';
 import { manifestHover } from './lsp/manifest/hover';
 import { InitializationGate } from './lsp/initialization-gate';
 import { answerInOneLine, errorDetail } from './lsp/internal-errors';
@@ -41,6 +42,7 @@ function startLanguageServer(): void {
   let commands!: AnalysisCommands;
   let canRenameFiles = false;
   let versionedEdits = false;
+  let showDocument = false;
   let dynamicConfiguration = false;
   let dynamicWatch = false;
   let workspaceFolderEvents = false;
@@ -68,6 +70,7 @@ function startLanguageServer(): void {
     });
     canRenameFiles = caps.workspace?.workspaceEdit?.resourceOperations?.includes('rename') === true;
     versionedEdits = caps.workspace?.workspaceEdit?.documentChanges === true;
+    showDocument = caps.window?.showDocument?.support === true;
     dynamicConfiguration = caps.workspace?.didChangeConfiguration?.dynamicRegistration === true;
     dynamicWatch = caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     workspaceFolderEvents = caps.workspace?.workspaceFolders === true;
@@ -78,7 +81,7 @@ function startLanguageServer(): void {
         hoverProvider: true,
         completionProvider: { triggerCharacters: [' ', '{'] },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
-        executeCommandProvider: { commands: commands.routes.map((r) => r.command) },
+        executeCommandProvider: { commands: commandRoutes(commands, connection).map((r) => r.command) },
         workspace: {
           workspaceFolders: { supported: true, changeNotifications: true },
           fileOperations: { didRename: { filters: [{ scheme: 'file', pattern: { glob: '**/*', matches: 'file' } }] } },
@@ -143,11 +146,11 @@ function startLanguageServer(): void {
 
   connection.onCodeAction(answerInOneLine('code actions', logError, async (params) => {
     const doc = documents.get(params.textDocument.uri);
-    if (doc && isManifest(doc.uri)) return manifestCodeActions(params, doc, parseManifest(doc.getText()), versionedEdits);
+    if (doc && isManifest(doc.uri)) return manifestCodeActions(params, doc, parseManifest(doc.getText()), { versionedEdits, showDocument });
     return labelIssueCodeActions(params, canRenameFiles);
   }));
 
-  connection.onExecuteCommand(answerInOneLine('command', logError, (params, token, workDone) => executeCommand(commands.routes, params, token, workDone)));
+  connection.onExecuteCommand(answerInOneLine('command', logError, (params, token, workDone) => executeCommand(commandRoutes(commands, connection), params, token, workDone)));
 
   // A bug in one handler is reported to the client's log; the server keeps serving.
   process.on('uncaughtException', (err) => logError(`gla: unexpected error: ${errorDetail(err)}`));

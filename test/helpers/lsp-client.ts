@@ -11,7 +11,7 @@ import {
   WorkDoneProgressCancelNotification, WorkDoneProgressCreateRequest,
   type ClientCapabilities, type CodeAction, type Command, type CompletionItem, type CompletionList, type Diagnostic,
   type Hover, type InitializeResult, type Position, type ProgressToken, type PublishDiagnosticsParams, type Range,
-  type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport,
+  type ShowDocumentParams, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport,
 } from 'vscode-languageserver-protocol';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serverPath } from './paths';
@@ -44,6 +44,8 @@ export class LspTestClient {
   readonly createdProgress: ProgressToken[] = [];
   readonly log: string[] = [];
   readonly notifications: { method: string; params: unknown }[] = [];
+  /** window/showDocument requests the server sent, answered with success. */
+  readonly shownDocuments: ShowDocumentParams[] = [];
   private readonly waiters = new Set<() => void>();
   private readonly versions = new Map<string, number>();
   initializeResult!: InitializeResult;
@@ -81,9 +83,15 @@ export class LspTestClient {
       p.items.map((i) => (i.section === 'gla' ? options.settings ?? null : null)),
     );
     connection.onRequest('client/registerCapability', () => null);
+    // As an editor would: show the document, and say so.
+    connection.onRequest('window/showDocument', (p: ShowDocumentParams) => {
+      client.shownDocuments.push(p);
+      client.wake();
+      return { success: true };
+    });
     connection.listen();
     const capabilities: ClientCapabilities = options.capabilities ?? {
-      window: { workDoneProgress: true },
+      window: { workDoneProgress: true, showDocument: { support: true } },
       workspace: {
         configuration: options.settings !== undefined,
         workspaceEdit: { documentChanges: true, resourceOperations: ['create', 'rename', 'delete'] },

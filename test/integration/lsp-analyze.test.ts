@@ -2,12 +2,14 @@
 // tiny CLIP: progress, bias findings on the class lines, label errors on images, re-runs, cancel.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
 import { CancellationTokenSource, LspTestClient, type ProgressValue, uriOf } from '../helpers/lsp-client';
 import { makeWorkspace, type TestWorkspace } from '../helpers/lsp-workspace';
 import { modelFixture } from '../helpers/model-fixtures';
+import { treeDigest } from '../helpers/tree-digest';
 import type { Report } from '../../server/src/engine/report';
 import type { AnalyzeResult, ClassifyResult, RunFinishedParams } from '../../server/src/protocol';
 import { serializeNpy } from '../../server/src/store/npy';
@@ -272,4 +274,24 @@ test("gla.analyze's finetuned: the command's wins over gla.yaml's, gla.yaml's ov
   for (const bad of [5, '', 'relative/logits', 'untitled:x']) {
     await assert.rejects(client.executeCommand('gla.analyze', [{ dataset: uri, finetuned: bad }]), (err: Error & { code?: number }) => err.code === -32602 && /finetuned/.test(err.message), JSON.stringify(bad));
   }
+});
+
+test('the dataset folder opened as the workspace: the run goes to its .gla/runs, nothing outside it is written, no image moves', async (t) => {
+  const ws = makeWorkspace();
+  writeFileSync(join(ws.shapes, 'gla.yaml'), manifestText());
+  // The cache lives outside the workspace (the extension's global storage): keep it out of the parent's digest.
+  const cacheDir = join(tmpdir(), `gla-cache-${process.pid}-${Date.now()}`);
+  const parentBefore = treeDigest(ws.root, [relative(ws.root, ws.shapes)]);
+  const imagesBefore = treeDigest(ws.shapes, ['.gla']);
+  const client = await LspTestClient.start({ workspace: ws.shapes, initializationOptions: { cacheDir, trusted: true } });
+  t.after(async () => {
+    await client.stop();
+    ws.remove();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+  const result = (await client.executeCommand('gla.analyze', [{ dataset: uriOf(join(ws.shapes, 'gla.yaml')) }])) as AnalyzeResult;
+  assert.equal(relative(ws.shapes, result.runDir).split(sep).slice(0, 2).join('/'), '.gla/runs', `the run is under the opened folder: ${result.runDir}`);
+  assert.ok(existsSync(join(result.runDir, 'report.json')));
+  assert.equal(treeDigest(ws.root, [relative(ws.root, ws.shapes)]), parentBefore, 'nothing was written beside the opened folder');
+  assert.equal(treeDigest(ws.shapes, ['.gla']), imagesBefore, 'the images, class folders and gla.yaml are untouched');
 });

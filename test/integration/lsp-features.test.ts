@@ -2,10 +2,11 @@
 // The run is the fixture's finished report.json placed in <workspace>/.gla/runs/ (the server's loadRun path).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CodeAction, Diagnostic, MarkupContent, TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol';
+import type { CodeAction, Diagnostic, MarkupContent, Range, TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol';
 import { LspTestClient, uriOf } from '../helpers/lsp-client';
+import { modelFixture } from '../helpers/model-fixtures';
 import { SHAPES_MANIFEST, expectedRun, makeWorkspace, placeRun, serverInWorkspace, type TestWorkspace } from '../helpers/lsp-workspace';
 
 const WARNING = 2;
@@ -239,4 +240,65 @@ test('a suspected label error offers to move the image into the suggested class 
   // Once the client renames the file, the old path's warning goes.
   await client.connection.sendNotification('workspace/didRenameFiles', { files: [{ oldUri: image, newUri: change.newUri }] });
   assert.deepEqual(await client.waitForDiagnostics(image, (d) => d.length === 0), []);
+});
+
+test('a bias finding offers a better prompt, never removing the class; "Edit the prompt" selects it in the editor', async (t) => {
+  const { client, uri } = await startWithRun(t);
+  await client.open(uri, SHAPES_MANIFEST);
+  const findings = await client.waitForDiagnostics(uri, (d) => d.length === expectedRun().classes.length);
+  // blue_square: CLIP is strongly biased against it (−1.43 nats); its prompt is on line 4.
+  const blue = findings.find((d) => d.range.start.line === 3)!;
+  assert.equal(blue.code, 'bias-against-class');
+  const actions = await client.codeActions(uri, blue.range, [blue]);
+  assert.deepEqual(actions.filter((a) => a.title.startsWith('Remove class')), [], 'removing a class does not fix a bias');
+  const edit = actions.find((a) => a.title === "Edit the prompt of 'blue_square'");
+  assert.ok(edit, `an edit-prompt action among ${actions.map((a) => a.title).join(', ')}`);
+  assert.equal(edit.kind, 'quickfix');
+  assert.deepEqual(edit.diagnostics?.map((d: Diagnostic) => d.code), ['bias-against-class']);
+  const command = edit.command!;
+  const answer = await client.executeCommand(command.command, command.arguments ?? []);
+  assert.deepEqual(answer, { shown: true });
+  const shown = await client.waitFor('window/showDocument', () => client.shownDocuments[0]);
+  assert.equal(shown.uri, uri);
+  assert.deepEqual(shown.selection, { start: { line: 4, character: 12 }, end: { line: 4, character: 23 } }, 'the text "blue square"');
+  // A finding on a class without a prompt: the fix is to add one.
+  const bare = SHAPES_MANIFEST.replace('    prompt: blue square\n', '');
+  await client.change(uri, bare);
+  const again = await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'bias-against-class' && x.range.start.line === 3));
+  const bareBlue = again.find((d) => d.range.start.line === 3)!;
+  const add = (await client.codeActions(uri, bareBlue.range, [bareBlue])).find((a) => a.title === "Add a prompt: line for 'blue_square'");
+  assert.equal(add?.kind, 'quickfix');
+  assert.equal(add?.isPreferred, true);
+});
+
+test('a misspelt class folder: "did you mean" names the folder, and a quick fix puts it in place', async (t) => {
+  const { client, uri } = await startWithRun(t);
+  const text = SHAPES_MANIFEST.replace('folder: blue_square', 'folder: blue_sqare');
+  await client.open(uri, text);
+  const missing = (await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'missing-folder'))).find((d) => d.code === 'missing-folder')!;
+  assert.match(missing.message as string, /class folder 'blue_sqare' does not exist .* — did you mean 'blue_square'\?/);
+  const actions = await client.codeActions(uri, missing.range, [missing]);
+  const change = actions.find((a) => a.title === "Change to 'blue_square'")!;
+  assert.ok(change, actions.map((a) => a.title).join(', '));
+  assert.equal(change.isPreferred, true);
+  assert.equal(actions.find((a) => a.title.startsWith('Remove class'))?.isPreferred, false, 'removal stays offered, second');
+  const [docEdit] = change.edit!.documentChanges as { edits: { range: Range; newText: string }[] }[];
+  assert.deepEqual(docEdit.edits, [{ range: missing.range, newText: 'blue_square' }]);
+});
+
+test('completing model: offers the folders near gla.yaml that hold a model, before the known ids', async (t) => {
+  const { ws, client, uri } = await startWithRun(t);
+  // A model folder inside the dataset and one beside it, as the sample and a repository keep them.
+  const inside = join(ws.shapes, 'models', 'tiny-clip');
+  cpSync(modelFixture('tiny-clip'), inside, { recursive: true });
+  cpSync(modelFixture('tiny-clip'), join(ws.root, 'models', 'vit-test'), { recursive: true });
+  const text = `model: \n${SHAPES_MANIFEST}`;
+  await client.open(uri, text);
+  const items = await client.completion(uri, { line: 0, character: 7 });
+  const labels = items.map((i) => i.label);
+  assert.deepEqual(labels.slice(0, 2).sort(), ['../models/vit-test', 'models/tiny-clip']);
+  assert.ok(labels.includes('clip-vit-base-patch32'), 'the known ids follow');
+  const sorted = [...items].sort((a, b) => (a.sortText ?? a.label).localeCompare(b.sortText ?? b.label));
+  assert.equal(sorted[0].kind, 19 /* CompletionItemKind.Folder */);
+  assert.ok(sorted.findIndex((i) => i.label === 'clip-vit-base-patch32') > sorted.findIndex((i) => i.label === 'models/tiny-clip'));
 });

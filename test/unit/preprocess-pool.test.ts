@@ -145,3 +145,22 @@ test('a missing or failing worker script is reported, not respawned forever', as
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('files cut short are "truncated" by their structure, with a reason, even when decoded side by side', async () => {
+  // libvips keeps one error buffer per process: a decode failing beside another can lose its message ("Unknown
+  // error"). The end each format must have (JPEG's EOI, PNG's IEND, WebP's declared size) decides instead.
+  const pool = new PreprocessPool({ workers: 2, perWorker: 2 });
+  try {
+    const cut = ['truncated.jpg', 'truncated.png', 'truncated.webp', 'garbage.png'].map((f) => join(generatedFixtures('images'), 'corrupt', f));
+    const results = await pool.preprocess([...cut, ...cut, ...cut], defaultPreprocessorConfig());
+    for (const [k, r] of results.entries()) {
+      assert.equal(r.ok, false);
+      if (r.ok) continue;
+      assert.equal(r.reason, 'truncated', `${cut[k % cut.length]}: ${r.error}`);
+      assert.match(r.error, /^truncated (JPEG|PNG|WebP): the file ends before its (end-of-image marker|IEND chunk|declared size)/);
+      assert.doesNotMatch(r.error, /unknown error/i);
+    }
+  } finally {
+    await pool.close();
+  }
+});

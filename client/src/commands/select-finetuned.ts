@@ -3,6 +3,7 @@
 // gla.finetuned. "Use the linear probe" clears it.
 import * as vscode from 'vscode';
 import type { GlaContext } from '../gla-context';
+import { settingTarget } from '../record-model-choice';
 import { SETTINGS_SECTION, readSettings } from '../settings';
 
 type Choice = 'folder' | 'logits' | 'probe';
@@ -53,7 +54,8 @@ export async function selectFinetuned(ctx: GlaContext): Promise<string | undefin
     value = '';
   }
   // In Restricted Mode a workspace value of gla.finetuned is ignored (restrictedConfigurations), so write the user's.
-  const target = vscode.workspace.workspaceFolders?.length && vscode.workspace.isTrusted ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  // Never the dataset's own .vscode: a dataset opened as the workspace gets the user's settings.
+  const target = settingTarget();
   const where = target === vscode.ConfigurationTarget.Workspace ? 'workspace' : 'user';
   const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
   // Clearing removes the value, unless the user's settings hold one beneath the workspace's: then '' overrides it.

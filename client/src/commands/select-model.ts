@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import { listModels } from '../../../server/src/clip/models/registry';
 import { modelsDir } from '../../../server/src/store/cache-dir';
 import type { GlaContext } from '../gla-context';
-import { SETTINGS_SECTION, effectiveCacheDir, readSettings } from '../settings';
+import { recordModelChoice } from '../record-model-choice';
+import { effectiveCacheDir, readSettings } from '../settings';
 
 interface ModelItem extends vscode.QuickPickItem {
   model?: string;
@@ -36,11 +37,10 @@ export async function selectModel(ctx: GlaContext): Promise<string | undefined> 
     if (!folder?.[0]) return undefined;
     model = folder[0].fsPath;
   }
-  // In Restricted Mode a workspace value of gla.model is ignored (restrictedConfigurations), so write the user's.
-  const target = vscode.workspace.workspaceFolders?.length && vscode.workspace.isTrusted ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-  await vscode.workspace.getConfiguration(SETTINGS_SECTION).update('model', model, target);
-  ctx.output.info(`gla.model set to ${model} (${target === vscode.ConfigurationTarget.Workspace ? 'workspace' : 'user'} settings)`);
-  void vscode.window.showInformationMessage(`GLA: model set to ${model}. A \`model:\` line in gla.yaml still takes precedence.`);
+  const where = await recordModelChoice(model);
+  if (!where) return undefined;
+  ctx.output.info(`model set to ${model} in ${where}`);
+  void vscode.window.showInformationMessage(`GLA: model set to ${model} in ${where}.`);
   return model;
 }
 

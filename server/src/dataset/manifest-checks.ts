@@ -5,6 +5,7 @@ import { CONTEXT_LENGTH } from '../clip/text/tokenizer';
 import { isDirectory, isFile } from '../store/files';
 import { findModel } from '../clip/models';
 import { classPrompts, expandTemplates } from '../clip/text/templates';
+import { closestName } from './closest-name';
 import type { DatasetFolders } from './dataset-folders';
 import { WORDNET_ID, type Manifest, type ManifestProblem, type SourceRange } from './manifest';
 
@@ -67,11 +68,15 @@ export async function checkAgainstDataset(manifest: Manifest, folders: DatasetFo
   const existing = new Set(folders.classFolders.map((f) => f.normalize('NFC')));
   const where = describeSplits(folders);
   const byLowerCase = new Map(folders.classFolders.map((f) => [f.normalize('NFC').toLowerCase(), f]));
+  // A misspelt class most likely means a folder that no class names yet: those are tried first.
+  const listed = new Set((manifest.classes ?? []).map((c) => c.folder.normalize('NFC')));
+  const unlisted = folders.classFolders.filter((f) => !listed.has(f.normalize('NFC')));
   for (const c of manifest.classes ?? []) {
     if (!existing.has(c.folder.normalize('NFC'))) {
       const other = byLowerCase.get(c.folder.normalize('NFC').toLowerCase());
-      const hint = other ? `; the folder '${other}' differs only in case (names must match exactly)` : '';
-      problems.push({ range: c.folderRange, severity: 'error', code: 'missing-folder', message: `class folder '${c.folder}' does not exist ${where}${hint}` });
+      const guess = other ?? closestName(c.folder, unlisted) ?? closestName(c.folder, folders.classFolders);
+      const hint = other ? `; the folder '${other}' differs only in case (names must match exactly)` : guess ? ` — did you mean '${guess}'?` : '';
+      problems.push({ range: c.folderRange, severity: 'error', code: 'missing-folder', message: `class folder '${c.folder}' does not exist ${where}${hint}`, ...(guess ? { suggestion: guess } : {}) });
     }
   }
   if (!manifest.classesKeyRange) {

@@ -46,6 +46,8 @@ export interface ManifestProblem {
   severity: ProblemSeverity;
   message: string;
   code: ManifestProblemCode;
+  /** For a missing class folder: the existing folder it most likely means, which a quick fix can put in its place. */
+  suggestion?: string;
 }
 
 export interface ManifestClass {

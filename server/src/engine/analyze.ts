@@ -99,7 +99,7 @@ export async function analyzeDataset(request: AnalysisRequest, hooks: AnalysisHo
   if (request.out && !dataset.fromCsv && inside(resolve(request.out), dataset.root)) {
     throw new UserError(`--out ${request.out} is inside the dataset ${dataset.root}, which GLA never writes to; give a folder outside it`);
   }
-  const pending = await PendingRun.create(request.out ?? join(runsFolder(dataset.root, request.workspaceRoot ?? process.cwd()), newRunId()));
+  const pending = await PendingRun.create(request.out ?? join(runsFolder(request.workspaceRoot ?? process.cwd()), newRunId()));
   await removeCacheLeftovers(request.cacheDir);
   try {
     const result = await analyzeInto(pending, { request, hooks, dataset, templates, timings, progress });

@@ -14,14 +14,17 @@ export function inside(child: string, parent: string): boolean {
 }
 
 /**
- * Where runs go: <workspace>/.gla/runs/. The workspace is the editor's folder or the CLI's working directory,
- * unless that lies inside the dataset: the dataset is never written, so runs then go beside it.
+ * Where runs go: <workspace>/.gla/runs/, the workspace being the editor's folder or the CLI's working directory. Never
+ * above it, where the user cannot see them: when the workspace is the dataset folder itself, .gla/ sits in it, a
+ * hidden tool folder that dataset discovery skips (the images and class folders are still never touched).
  */
-export function runsFolder(datasetRoot: string, workspaceRoot: string): string {
-  const root = resolve(datasetRoot);
-  let workspace = resolve(workspaceRoot);
-  if (inside(workspace, root)) workspace = dirname(root);
-  return join(workspace, '.gla', 'runs');
+export function runsFolder(workspaceRoot: string): string {
+  return join(resolve(workspaceRoot), '.gla', 'runs');
+}
+
+/** Where runs went before they always went under the workspace: beside a dataset that the workspace was inside. */
+export function legacyRunsFolder(datasetRoot: string): string {
+  return join(dirname(resolve(datasetRoot)), '.gla', 'runs');
 }
 
 /** The files a run folder holds: report.json and predictions.csv, run.json and its arrays, classify outputs, a seeds run's seed-<s>/. */

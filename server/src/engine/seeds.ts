@@ -82,7 +82,7 @@ export async function analyzeSeeds(request: AnalysisRequest, hooks: AnalysisHook
   if (!request.shots) throw new UserError('--seeds applies to the few-shot protocol: give --shots K too');
   const dataset = await discoverDataset(request.dataset, { shots: request.shots, seed: seeds[0], labelFree: request.labelFree, allowOutsidePaths: request.allowOutsidePaths });
   if (dataset.labelFree) throw new UserError('--seeds needs labelled images (the few-shot protocol draws them per seed)');
-  const pending = await PendingRun.create(request.out ?? join(runsFolder(dataset.root, request.workspaceRoot ?? process.cwd()), newRunId()));
+  const pending = await PendingRun.create(request.out ?? join(runsFolder(request.workspaceRoot ?? process.cwd()), newRunId()));
   try {
     const reports: Report[] = [];
     for (const [k, seed] of seeds.entries()) {

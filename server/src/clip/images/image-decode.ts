@@ -130,11 +130,30 @@ async function shrinkOnLoadSize(bytes: Uint8Array, maxPixels: number, minimumSiz
   return factor ? { decoded: { width: Math.ceil(width / factor), height: Math.ceil(height / factor) }, full: { width, height } } : undefined;
 }
 
-/** Whether a JPEG's last bytes (zero padding aside) are its end-of-image marker FF D9. */
-function endsWithEoi(bytes: Uint8Array): boolean {
-  let end = bytes.length;
-  while (end > 0 && bytes[end - 1] === 0) end--;
-  return end >= 2 && bytes[end - 2] === 0xff && bytes[end - 1] === 0xd9;
+const PNG_IEND = [0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
+
+/**
+ * What a file lacks at its end when it was cut short: JPEG's end-of-image marker (zero padding aside), PNG's IEND
+ * chunk (in its last kilobyte: some writers append data), the bytes WebP's RIFF header declares, GIF's trailer; or
+ * undefined when it ends whole, or the format has no such end (TIFF, AVIF).
+ */
+function missingEnd(bytes: Uint8Array, format: ImageFormat): string | undefined {
+  const n = bytes.length;
+  if (format === 'jpeg') {
+    let end = n;
+    while (end > 0 && bytes[end - 1] === 0) end--;
+    return end >= 2 && bytes[end - 2] === 0xff && bytes[end - 1] === 0xd9 ? undefined : 'end-of-image marker';
+  }
+  if (format === 'png') {
+    for (let p = n - PNG_IEND.length; p >= Math.max(0, n - 1024); p--) if (PNG_IEND.every((b, k) => bytes[p + k] === b)) return undefined;
+    return 'IEND chunk';
+  }
+  if (format === 'webp') {
+    const declared = n >= 8 ? (bytes[4] | (bytes[5] << 8) | (bytes[6] << 16) | (bytes[7] << 24)) >>> 0 : 0;
+    return n >= 8 + declared ? undefined : `declared size (${8 + declared} bytes; it has ${n})`;
+  }
+  if (format === 'gif') return bytes[n - 1] === 0x3b ? undefined : 'trailer';
+  return undefined;
 }
 
 /** RGBA → RGB with `colour` where alpha is 0 (GIF transparency, which is all or nothing). */
@@ -193,9 +212,12 @@ async function decodeWithSharp(bytes: Uint8Array, format: ImageFormat, maxPixels
     }
     const detail = message.split('\n').map((l) => l.trim()).filter(Boolean);
     const last = (detail.filter((l) => !/^source: bad seek/.test(l)).pop() ?? detail.pop() ?? 'decoder error').replace(/:\s*$/, '');
-    // A JPEG without its end-of-image marker was cut short, whatever libvips said (its message can be lost to
-    // another thread's failure at the same moment, leaving "Unknown error").
-    if (format === 'jpeg' && !endsWithEoi(bytes)) throw new ImageError('truncated', `truncated JPEG: the file ends before its end-of-image marker${/unknown error/i.test(last) ? '' : ` (${last})`}`);
+    // A file that stops before its format's end was cut short, whatever libvips said: its message can be lost when
+    // another decode fails at the same moment, which leaves "Unknown error".
+    const lost = /^unknown error$/i.test(last);
+    const end = missingEnd(bytes, format);
+    if (end) throw new ImageError('truncated', `truncated ${name}: the file ends before its ${end}${lost ? '' : ` (${last})`}`);
+    if (lost) throw new ImageError('corrupt', `corrupt ${name}: the decoder rejected it without saying why`);
     const truncated = /premature end|unexpected end|end of file|truncat|read error|not enough data|short read|bad seek|unable to parse/i.test(message);
     throw new ImageError(truncated ? 'truncated' : 'corrupt', `${truncated ? 'truncated or corrupt' : 'corrupt'} ${name}: ${last}`);
   }

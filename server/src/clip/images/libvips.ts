@@ -11,9 +11,12 @@ export function libvips(): Sharp {
   return loaded;
 }
 
-/** The decoder's identity, for records of files it could not decode: another libvips may read them. */
+/** Bumped whenever image-decode.ts classifies or words a failure differently. */
+const FAILURE_WORDING = 2;
+
+/** The decoder's identity, for records of files it could not decode: another libvips may read them, or say why better. */
 export function decoderVersion(): string {
-  return `libvips ${libvips().versions.vips}`;
+  return `libvips ${libvips().versions.vips}; failures v${FAILURE_WORDING}`;
 }
 
 /** A decode worker runs one libvips thread and no operation cache: the pool's threads are the parallelism. */

@@ -1,4 +1,5 @@
-// Quick fixes: add a prompt: line, remove a class from gla.yaml, move a suspected mislabelled image.
+// Quick fixes: add or edit a prompt (for a bias finding too), put the folder a misspelt class means in its place,
+// remove a class whose folder is missing or repeated, move a suspected mislabelled image.
 import { access } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import {
@@ -9,6 +10,7 @@ import type { ManifestClass, Manifest } from '../../dataset/manifest';
 import { WORDNET_ID } from '../../dataset/manifest';
 import { defaultPrompt } from '../../dataset/manifest-checks';
 import { documentEdit } from './document-edit';
+import { FINDING_CODES } from '../runs/bias-diagnostics';
 import { LABEL_ISSUE_CODE, type LabelIssueData } from '../runs/label-issue-diagnostics';
 import { rangesIntersect } from './positions';
 import { fileUri } from '../uris';
@@ -17,11 +19,22 @@ import { yamlScalar } from './yaml-text';
 /** Diagnostics a "remove the class" quick fix answers. */
 const REMOVABLE = new Set(['missing-folder', 'duplicate-class']);
 
-/**
- * Add-prompt and remove-class actions for the classes the request's range touches. Their edits carry `doc`'s version
- * when `versionedEdits` (the client supports documentChanges), so a fix for an older text is refused.
- */
-export function manifestCodeActions(params: CodeActionParams, doc: TextDocument, manifest: Manifest, versionedEdits: boolean): CodeAction[] {
+/** A class's bias findings: their remedy is a better prompt, never removing the class. */
+const FINDINGS = Object.values(FINDING_CODES);
+
+/** The server command that selects a prompt's text in the client's editor (window/showDocument). */
+export const EDIT_PROMPT_COMMAND = 'gla.editPrompt';
+
+export interface ManifestActionOptions {
+  /** The client supports documentChanges: edits carry the document's version, so a fix for an older text is refused. */
+  versionedEdits: boolean;
+  /** The client supports window/showDocument with a selection: "Edit the prompt" can put the cursor there. */
+  showDocument: boolean;
+}
+
+/** Prompt, folder and remove-class actions for the classes the request's range touches. */
+export function manifestCodeActions(params: CodeActionParams, doc: TextDocument, manifest: Manifest, options: ManifestActionOptions): CodeAction[] {
+  const { versionedEdits } = options;
   // No classes (among them a manifest over the limits, left unparsed): nothing to act on, and no text to split.
   if (!manifest.classes?.length) return [];
   const lines = doc.getText().split(/\r?\n/);
@@ -29,10 +42,11 @@ export function manifestCodeActions(params: CodeActionParams, doc: TextDocument,
   for (const c of manifest.classes ?? []) {
     if (!rangesIntersect(c.range, params.range)) continue;
     const about = (codes: string[]) => params.context.diagnostics.filter((d) => codes.includes(String(d.code)) && rangesIntersect(d.range, c.range));
+    const findings = about(FINDINGS);
     if (c.prompt === undefined) {
       const edit = addPromptEdit(c, lines);
       if (edit) {
-        const fixes = about(['wordnet-prompt']);
+        const fixes = about(['wordnet-prompt', ...FINDINGS]);
         actions.push({
           title: `Add a prompt: line for '${c.folder}'`,
           kind: fixes.length ? CodeActionKind.QuickFix : CodeActionKind.RefactorRewrite,
@@ -42,15 +56,36 @@ export function manifestCodeActions(params: CodeActionParams, doc: TextDocument,
         });
       }
     }
-    const edit = removeClassEdit(c, lines);
+    if (c.prompt !== undefined && c.promptRange && findings.length && options.showDocument) {
+      actions.push({
+        title: `Edit the prompt of '${c.folder}'`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: findings,
+        isPreferred: true,
+        command: { title: 'Edit the prompt', command: EDIT_PROMPT_COMMAND, arguments: [{ uri: params.textDocument.uri, range: c.promptRange }] },
+      });
+    }
+    for (const missing of about(['missing-folder'])) {
+      const suggestion = (missing.data as { suggestion?: unknown } | undefined)?.suggestion;
+      if (typeof suggestion !== 'string') continue;
+      actions.push({
+        title: `Change to '${suggestion}'`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [missing],
+        isPreferred: true,
+        edit: documentEdit(doc, [{ range: c.folderRange, newText: yamlScalar(suggestion) }], versionedEdits),
+      });
+    }
+    // Only a missing or repeated folder is fixed by removing the class; a biased class needs a better prompt.
+    const fixes = about([...REMOVABLE]);
+    const edit = fixes.length ? removeClassEdit(c, lines) : undefined;
     if (edit) {
       // A duplicate's diagnostic sits on the repeat only, so the repeat is the one offered as the fix.
-      const fixes = about([...REMOVABLE]);
       actions.push({
         title: `Remove class '${c.folder}' from gla.yaml`,
-        kind: fixes.length ? CodeActionKind.QuickFix : CodeActionKind.RefactorRewrite,
-        diagnostics: fixes.length ? fixes : undefined,
-        isPreferred: fixes.length > 0,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: fixes,
+        isPreferred: !actions.some((a) => a.isPreferred && a.diagnostics?.some((d) => fixes.includes(d))),
         edit: documentEdit(doc, [edit], versionedEdits),
       });
     }

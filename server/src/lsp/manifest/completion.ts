@@ -1,6 +1,6 @@
 // Completion in gla.yaml: class folder names, the {} placeholder in templates, model ids, top-level keys (finetuned: among them).
 import { CompletionItemKind, type CompletionItem, type Position } from 'vscode-languageserver';
-import { listModels } from '../../clip/models';
+import { listModels, nearbyModelFolders } from '../../clip/models';
 import { TEMPLATE_SETS } from '../../clip/text/templates';
 import { CLASS_PLACEHOLDER } from '../../dataset/manifest';
 import type { ManifestContext } from './manifest-context';
@@ -14,7 +14,7 @@ const TOP_LEVEL_KEYS: { key: string; detail: string }[] = [
   { key: 'splits', detail: 'train / val / test folders' },
 ];
 
-export function manifestCompletions(context: ManifestContext, position: Position): CompletionItem[] {
+export async function manifestCompletions(context: ManifestContext, position: Position): Promise<CompletionItem[]> {
   const lines = context.text.split(/\r?\n/);
   const line = lines[position.line] ?? '';
   const before = line.slice(0, position.character);
@@ -22,12 +22,22 @@ export function manifestCompletions(context: ManifestContext, position: Position
 
   const model = /^model:\s*/.exec(before);
   if (model) {
-    return listModels().map((m) => ({
+    // Folders that hold a model come first: a path relative to gla.yaml keeps working when the dataset is copied.
+    const folders = (await nearbyModelFolders(context.file.folders.root)).map((f, i) => ({
+      label: f,
+      kind: CompletionItemKind.Folder,
+      detail: 'model folder (relative to this gla.yaml)',
+      sortText: `0${String(i).padStart(5, '0')}`,
+      textEdit: { range: replace(model[0].length), newText: yamlScalar(f) },
+    }));
+    const ids = listModels().map((m) => ({
       label: m.id,
       kind: CompletionItemKind.Value,
       detail: m.description,
+      sortText: `1${m.id}`,
       textEdit: { range: replace(model[0].length), newText: m.id },
     }));
+    return [...folders, ...ids];
   }
 
   const key = enclosingTopLevelKey(lines, position.line);

@@ -20,7 +20,7 @@ const SEVERITY: Record<ProblemSeverity, DiagnosticSeverity> = {
 const TYPING_PAUSE_MS = 100;
 
 export function problemDiagnostic(p: ManifestProblem): Diagnostic {
-  return { range: p.range, severity: SEVERITY[p.severity], message: p.message, code: p.code, source: BIAS_SOURCE };
+  return { range: p.range, severity: SEVERITY[p.severity], message: p.message, code: p.code, source: BIAS_SOURCE, ...(p.suggestion ? { data: { suggestion: p.suggestion } } : {}) };
 }
 
 export class ManifestDiagnostics {

@@ -3,7 +3,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UserError, describeError } from '../../errors';
 import type { Report } from '../../engine/report';
-import { runsFolder } from '../../engine/run-folder';
+import { legacyRunsFolder, runsFolder } from '../../engine/run-folder';
 
 export interface RunResult {
   runDir: string;
@@ -38,14 +38,14 @@ export function reportDatasetRoot(runDir: string, report: Report): string {
 }
 
 /**
- * The most recent finished run of a dataset in the runs folders the engine would use for each workspace folder
- * (and for none: beside the dataset); newest report.json first, so usually one file is parsed.
+ * The most recent finished run of a dataset in the runs folders the engine uses for each workspace folder (and for
+ * none: beside the dataset), and where earlier versions put them; newest report.json first, so usually one is parsed.
  */
 export async function findLatestRun(datasetRoot: string, bases: readonly string[]): Promise<{ runDir: string; report: Report } | undefined> {
   datasetRoot = resolve(datasetRoot);
   const candidates: { runDir: string; mtime: number }[] = [];
-  // Where the engine puts runs for each workspace (beside the dataset when the workspace is inside it).
-  for (const runsDir of new Set([...bases, datasetRoot].map((b) => runsFolder(datasetRoot, b)))) {
+  const folders = [...bases.map(runsFolder), legacyRunsFolder(datasetRoot)];
+  for (const runsDir of new Set(folders)) {
     const names = await readdir(runsDir).catch(() => [] as string[]);
     for (const name of names) {
       const runDir = join(runsDir, name);
