@@ -122,7 +122,7 @@ test('Neovim with the README config: diagnostics, a client-neutral hover, and :G
   assert.ok(after.length > 0, 'diagnostics on gla.yaml after the run');
   const findings = after.at(-1)!.codes;
   assert.equal(findings.length, 4, JSON.stringify(findings));
-  for (const code of findings) assert.ok(['class-bias', 'bias-against-class'].includes(code), code);
+  for (const code of findings) assert.ok(['class-bias', 'bias-against-class', 'prompt-misses-class'].includes(code), code);
   assert.match(seen.hoverAfterRun ?? '', /q = \d/);
   assert.doesNotMatch(seen.hoverAfterRun ?? '', /No run yet/);
 });
