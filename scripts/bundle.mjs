@@ -1,10 +1,11 @@
 // Bundles the extension, the worker (LSP server + CLI) and its worker threads into dist/ with esbuild, and the bias
 // panel's webview script into dist/media/panel.js (for the browser; `tsc -b` type-checks it against the DOM).
 import { build } from 'esbuild';
-import { chmodSync, existsSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 const common = {
   bundle: true,
   platform: 'node',
@@ -14,6 +15,8 @@ const common = {
   logLevel: 'warning',
   // Native addons stay outside the bundle and ship in node_modules.
   external: ['vscode', 'onnxruntime-node', 'sharp'],
+  // server/src/version.ts: the bundle carries package.json's version, wherever dist/ is copied to.
+  define: { VERSION_FROM_BUNDLE: JSON.stringify(version) },
 };
 
 // Each worker script sits in a workers/ folder beside the module that starts it; all of them land in dist/workers/.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs real VS Code (code-server 4.100.3) and Debian's Chromium for the end-to-end tests, offline-safe:
+# Installs real VS Code (code-server 4.100.3), Debian's Chromium and Neovim for the end-to-end tests, offline-safe:
 # follows ../shared/recipes/code-server-e2e.md. Idempotent: each step is skipped when its result is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,8 +13,8 @@ t0=$(date +%s)
 say() { echo "setup-e2e: $*"; }
 
 # 1. Debian packages: native build deps of code-server's modules, ripgrep (its npm package would download one),
-#    and the browser.
-pkgs=(libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep chromium build-essential python3)
+#    the browser, and Neovim (test/e2e/neovim.test.ts drives the language server from a second, real LSP client).
+pkgs=(libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep chromium build-essential python3 neovim)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -51,5 +51,6 @@ else
 fi
 
 [ -x /usr/bin/chromium ] || { echo "setup-e2e: /usr/bin/chromium missing after install" >&2; exit 1; }
+command -v nvim >/dev/null || { echo "setup-e2e: nvim missing after install" >&2; exit 1; }
 version=$(node -p "require('./$D/node_modules/code-server/package.json').version")
-say "ready in $(( $(date +%s) - t0 )) s: code-server $version, $(/usr/bin/chromium --version 2>/dev/null | head -1)"
+say "ready in $(( $(date +%s) - t0 )) s: code-server $version, $(/usr/bin/chromium --version 2>/dev/null | head -1), $(nvim --version | head -1)"

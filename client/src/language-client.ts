@@ -1,7 +1,7 @@
 // The LanguageClient for the bundled worker (dist/server.js) over IPC: the lsp-sample layout, debug adds --inspect.
 import * as vscode from 'vscode';
 import { LanguageClient, RevealOutputChannelOn, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import type { InitializationOptions } from '../../server/src/protocol';
+import { VSCODE_CLIENT, type InitializationOptions } from '../../server/src/protocol';
 import { SETTINGS_SECTION } from './settings';
 import { WorkerCrashHandler, type CrashReport } from './worker-crash-handler';
 
@@ -32,6 +32,8 @@ export function createLanguageClient(context: vscode.ExtensionContext, hooks: Cl
     initializationOptions: (): InitializationOptions => ({
       cacheDir: context.globalStorageUri.fsPath,
       trusted: vscode.workspace.isTrusted,
+      // So the worker's hovers and messages name our command palette titles, which only this client has.
+      client: VSCODE_CLIENT,
     }),
     outputChannel: hooks.output,
     revealOutputChannelOn: RevealOutputChannelOn.Never,

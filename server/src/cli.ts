@@ -2,6 +2,7 @@
 import { commands } from './cli/commands';
 import { CancelledError, UserError } from './errors';
 import { printable, printableLines } from './cli/terminal-text';
+import { VERSION } from './version';
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -29,9 +30,6 @@ async function main(argv: string[]): Promise<number> {
   }
   return command.run(rest);
 }
-
-declare const VERSION_FROM_BUNDLE: string | undefined;
-const VERSION = typeof VERSION_FROM_BUNDLE === 'string' ? VERSION_FROM_BUNDLE : '0.1.0';
 
 main(process.argv.slice(2)).then(
   (code) => {

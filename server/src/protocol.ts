@@ -127,12 +127,20 @@ export interface StatusParams {
 /** Sent from the server to the client when the model or execution provider in use changes, or a provider fell back. */
 export const StatusNotification = notification<StatusParams>('gla/status', 'server→client');
 
+/** initializationOptions.client of our own VS Code extension. */
+export const VSCODE_CLIENT = 'gla-studio-vscode';
+
 /** Passed by the client in initializationOptions. */
 export interface InitializationOptions {
   /** Where caches and downloaded models live: the extension's globalStorage. */
   cacheDir?: string;
   /** false in a restricted (untrusted) workspace: only manifest diagnostics, no model runs or downloads. */
   trusted?: boolean;
+  /**
+   * Who the client is. Our VS Code extension sends VSCODE_CLIENT, and hovers and messages then name its command
+   * titles (**GLA: Analyze Dataset**); any other value, or none, gets the LSP command names (`gla.analyze`).
+   */
+  client?: string;
 }
 
 /** Workspace settings the server reads via workspace/configuration (section "gla"). */

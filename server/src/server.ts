@@ -8,6 +8,7 @@ import { AnalysisCommands } from './lsp/runs/analysis-commands';
 import { isJobThread, runJobFromThisThread } from './lsp/runs/analysis-thread';
 import { labelIssueCodeActions, manifestCodeActions } from './lsp/manifest/code-actions';
 import { manifestCompletions } from './lsp/manifest/completion';
+import { clientWording, type ClientWording } from './lsp/client-wording';
 import { executeCommand } from './lsp/custom-messages';
 import { commandRoutes } from './lsp/command-routes';
 import { manifestHover } from './lsp/manifest/hover';
@@ -23,6 +24,7 @@ import { fileUri, isManifestDocument, uriPath } from './lsp/uris';
 import { WorkspaceFolders } from './lsp/workspace-folders';
 import { parseManifest } from './dataset/manifest';
 import type { InitializationOptions } from './protocol';
+import { VERSION } from './version';
 
 // Edits to files on disk (class folders appearing, images moving) re-check open manifests after this quiet period.
 const WATCH_DEBOUNCE_MS = 300;
@@ -40,6 +42,7 @@ function startLanguageServer(): void {
   let contexts!: ManifestContexts;
   let labelIssues!: LabelIssuePublisher;
   let commands!: AnalysisCommands;
+  let wording!: ClientWording;
   let canRenameFiles = false;
   let versionedEdits = false;
   let showDocument = false;
@@ -56,16 +59,18 @@ function startLanguageServer(): void {
     if (gate.isOpen) throw new ResponseError(ErrorCodes.InvalidRequest, 'GLA: initialize was already sent');
     const init = (params.initializationOptions ?? {}) as InitializationOptions;
     const caps = params.capabilities;
+    wording = clientWording(init);
     settings = new SettingsReader(connection, caps.workspace?.configuration === true, init);
     workspace = new WorkspaceFolders(params.workspaceFolders, params.rootUri);
     labelIssues = new LabelIssuePublisher((uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }));
-    contexts = new ManifestContexts(documents, settings, tokenizers, runs, workspace);
+    contexts = new ManifestContexts(documents, settings, tokenizers, runs, workspace, wording);
     manifests = new ManifestDiagnostics(connection, documents, contexts, labelIssues);
     commands = new AnalysisCommands({
       connection,
       settings,
       runs,
       workspace,
+      wording,
       showRun: (run) => manifests.showRun(run),
     });
     canRenameFiles = caps.workspace?.workspaceEdit?.resourceOperations?.includes('rename') === true;
@@ -87,7 +92,7 @@ function startLanguageServer(): void {
           fileOperations: { didRename: { filters: [{ scheme: 'file', pattern: { glob: '**/*', matches: 'file' } }] } },
         },
       },
-      serverInfo: { name: 'gla-studio' },
+      serverInfo: { name: 'gla-studio', version: VERSION },
     };
   });
 

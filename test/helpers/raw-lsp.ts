@@ -37,6 +37,8 @@ export class RawLspSession {
 
   /** Writes one Content-Length framed message, exactly as it would go over the wire. */
   send(message: Record<string, unknown>): void {
+    // A request written by hand keeps its id; later request() ids start above it.
+    if (typeof message.id === 'number' && message.id >= this.nextId) this.nextId = message.id + 1;
     const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', ...message }), 'utf8');
     this.child.stdin!.write(Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, 'ascii'), body]));
   }

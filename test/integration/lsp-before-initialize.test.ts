@@ -2,15 +2,18 @@
 // ServerNotInitialized (-32002) in one plain line, notifications are dropped, and the server still initializes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { repoRoot } from '../helpers/paths';
 import { RawLspSession } from '../helpers/raw-lsp';
 
 const SERVER_NOT_INITIALIZED = -32002;
 /** A V8 stack frame: "    at fn (file.js:12:34)". */
 const STACK_FRAME = /\n\s+at .+:\d+:\d+\)?/;
+/** serverInfo.version is the release's, which the bundle was built from. */
+const packageVersion = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
 function folder(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'gla-before-init-'));
@@ -45,7 +48,7 @@ test('requests before initialize get -32002 in one line, and the server initiali
 
   const init = await server.request('initialize', initializeParams(dir));
   assert.equal(init.error, undefined, JSON.stringify(init.error));
-  assert.equal((init.result as { serverInfo: { name: string } }).serverInfo.name, 'gla-studio');
+  assert.deepEqual((init.result as { serverInfo: unknown }).serverInfo, { name: 'gla-studio', version: packageVersion });
   server.notify('initialized', {});
 
   const hover = await server.request('textDocument/hover', { textDocument: { uri }, position });

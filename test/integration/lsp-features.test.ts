@@ -153,7 +153,24 @@ test('hover without a run shows the token count and says how to get the numbers'
   // No prompt: the folder name is the prompt. "a {}" → 2 + a + grüne + dre ie cke…; the range is what the tokenizer says.
   assert.match(text, /prompted as “grüne Dreiecke”/);
   assert.match(text, /Prompt tokens: \d+–\d+ over 2 templates/);
-  assert.match(text, /No run yet/);
+  // This client does not say it is our VS Code extension: it is told the LSP command, not a palette title.
+  assert.match(text, /No run yet: run the `gla\.analyze` command \(workspace\/executeCommand\) to see q, bias and recall here\./);
+  assert.doesNotMatch(text, /GLA: Analyze Dataset/);
+});
+
+test('hover without a run names the palette command to our own VS Code client', async (t) => {
+  const ws = makeWorkspace();
+  const client = await LspTestClient.start({ workspace: ws.root, initializationOptions: { cacheDir: ws.cacheDir, client: 'gla-studio-vscode' } });
+  t.after(async () => {
+    await client.stop();
+    ws.remove();
+  });
+  const uri = uriOf(join(ws.shapes, 'gla.yaml'));
+  await client.open(uri, 'classes:\n  - red circle\n');
+  const hover = await client.hover(uri, { line: 1, character: 6 });
+  const text = (hover!.contents as MarkupContent).value;
+  assert.match(text, /No run yet: run \*\*GLA: Analyze Dataset\*\* to see q, bias and recall here\./);
+  assert.doesNotMatch(text, /gla\.analyze/);
 });
 
 test('completion: class folders not yet listed, the {} placeholder in templates, model ids, top-level keys', async (t) => {

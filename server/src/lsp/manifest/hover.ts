@@ -40,7 +40,7 @@ function classHover(context: ManifestContext, entry: ManifestClass): string {
   const run = context.run;
   const c = run?.report.classes.find((k) => k.name.normalize('NFC') === entry.folder.normalize('NFC') || k.name === entry.prompt);
   if (!run) {
-    lines.push('No run yet: **GLA: Analyze Dataset** shows q, bias and recall here.');
+    lines.push(`No run yet: run ${context.wording.analyze} to see q, bias and recall here.`);
   } else if (!c) {
     lines.push(`Not in the latest run (${run.report.runId}).`);
   } else {

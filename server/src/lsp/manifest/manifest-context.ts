@@ -8,6 +8,7 @@ import { exceedsManifestSize } from '../../dataset/manifest-limits';
 import { readManifest, readManifestText, type ManifestFile } from '../../dataset/read-manifest';
 import type { GlaSettings } from '../../protocol';
 import { findLatestRun, type RunResult, type RunResults } from '../runs/run-results';
+import type { ClientWording } from '../client-wording';
 import type { SettingsReader } from '../settings';
 import type { TokenizerCache } from './tokenizers';
 import { uriKey, uriPath } from '../uris';
@@ -26,6 +27,8 @@ export interface ManifestContext {
   tokenizer?: ClipTokenizer;
   /** The dataset's latest run (never in a restricted workspace). */
   run?: RunResult;
+  /** How hovers name our commands to this client. */
+  wording: ClientWording;
 }
 
 export class ManifestContexts {
@@ -40,6 +43,7 @@ export class ManifestContexts {
     private readonly tokenizers: TokenizerCache,
     private readonly runs: RunResults,
     private readonly workspace: WorkspaceFolders,
+    private readonly wording: ClientWording,
   ) {}
 
   /**
@@ -63,7 +67,7 @@ export class ManifestContexts {
     }
     const { file, tokenizer, templates } = checked;
     const run = this.settings.trusted ? await this.latestRun(file.root) : undefined;
-    return { uri, path, version: doc?.version, text, file, settings, templates, tokenizer, run };
+    return { uri, path, version: doc?.version, text, file, settings, templates, tokenizer, run, wording: this.wording };
   }
 
   /** Checks that depend on the file system (class folders, model folders) are redone after it changes. */

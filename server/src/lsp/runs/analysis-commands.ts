@@ -14,6 +14,7 @@ import {
   type ClassifyResult,
 } from '../../protocol';
 import { runJobInThread } from './analysis-thread';
+import type { ClientWording } from '../client-wording';
 import { commandRoute, notifyClient, type CommandRoute } from '../custom-messages';
 import { errorDetail } from '../internal-errors';
 import { startProgress } from './progress';
@@ -23,14 +24,13 @@ import type { SettingsReader } from '../settings';
 import { uriPath } from '../uris';
 import type { WorkspaceFolders } from '../workspace-folders';
 
-export const RESTRICTED_MESSAGE =
-  'GLA: this workspace is in restricted mode, so no model is run and nothing is downloaded. Trust the workspace to analyze or classify.';
-
 export interface AnalysisCommandsDeps {
   connection: Connection;
   settings: SettingsReader;
   runs: RunResults;
   workspace: WorkspaceFolders;
+  /** How the refusal in a restricted workspace is worded for this client. */
+  wording: ClientWording;
   /** Publishes a newly kept run's diagnostics. */
   showRun(run: RunResult): Promise<void>;
 }
@@ -138,7 +138,7 @@ export class AnalysisCommands {
 
   /** Refuses in restricted mode, and turns what went wrong into one clear line for the client. */
   private async guard<T>(what: string, body: () => Promise<T>): Promise<T> {
-    if (!this.deps.settings.trusted) throw new ResponseError(ErrorCodes.InvalidRequest, RESTRICTED_MESSAGE);
+    if (!this.deps.settings.trusted) throw new ResponseError(ErrorCodes.InvalidRequest, this.deps.wording.restricted);
     try {
       return await body();
     } catch (err) {
