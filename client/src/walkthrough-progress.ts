@@ -17,12 +17,22 @@ export function markDone(key: (typeof WalkthroughKeys)[keyof typeof WalkthroughK
   void vscode.commands.executeCommand('setContext', key, true);
 }
 
+/**
+ * VS Code (1.100) registers an extension's walkthrough asynchronously after start-up, and a context key that is
+ * already true at that moment is recorded as seen without completing its step. So what the workspace already had
+ * is set a while after activation, once the walkthrough is registered.
+ */
+const EXISTING_STATE_DELAY_MS = 5000;
+
 /** Sets the keys from what the workspace already has, and as it gains a gla.yaml or a run. */
 export function trackWalkthroughProgress(watcher: vscode.FileSystemWatcher, lastRun: LastRun): vscode.Disposable {
-  if (lastRun.current) markDone(WalkthroughKeys.hasRun);
-  // Off the activation path: a search of the workspace can take a while.
-  void vscode.workspace.findFiles('**/gla.yaml', '**/{node_modules,.gla}/**', 1).then((found) => found.length > 0 && markDone(WalkthroughKeys.hasManifest));
+  const timer = setTimeout(() => {
+    if (lastRun.current) markDone(WalkthroughKeys.hasRun);
+    void vscode.workspace.findFiles('**/gla.yaml', '**/{node_modules,.gla}/**', 1).then((found) => found.length > 0 && markDone(WalkthroughKeys.hasManifest));
+  }, EXISTING_STATE_DELAY_MS);
+  timer.unref?.();
   return vscode.Disposable.from(
+    { dispose: () => clearTimeout(timer) },
     watcher.onDidCreate(() => markDone(WalkthroughKeys.hasManifest)),
     lastRun.onDidChange(() => markDone(WalkthroughKeys.hasRun)),
   );
