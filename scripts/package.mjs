@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { renderIcon } from './render-icon.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const target = 'linux-x64';
@@ -18,9 +19,15 @@ for (const f of ['dist/extension.js', 'dist/server.js', 'dist/cli.js']) {
   if (!existsSync(join(root, f))) fail(`${f} is missing: run npm run build first`);
 }
 
+// package.json's "icon" is dist/icon.png, rendered from the committed media/icon.svg.
+await renderIcon();
+
 const vsce = createRequire(import.meta.url).resolve('@vscode/vsce/vsce');
-// No repository URL is declared yet, so README links stay relative (ARCHITECTURE.md etc. are not in the VSIX).
-const args = ['package', '--target', target, '--out', vsixPath, '--no-yarn', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links'];
+// The extension page shows the users' README, not the developers' one. VS Code's extension page only loads https:
+// (and data:) images, so vsce rewrites its relative links against package.json's repository: images to
+// <repository>/raw/HEAD/<path>, links to <repository>/blob/HEAD/<path>. Its links are written from the repository root.
+const readme = 'media/marketplace/README.md';
+const args = ['package', '--target', target, '--out', vsixPath, '--no-yarn', '--skip-license', '--readme-path', readme];
 const t0 = Date.now();
 const run = spawnSync(process.execPath, [vsce, ...args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 if (run.status !== 0) fail(`vsce package failed (exit ${run.status})`);
@@ -45,6 +52,9 @@ const required = [
   'extension/media/gla-dataset.language-configuration.json',
   'extension/dist/media/panel.js',
   'extension/media/panel.css',
+  'extension/dist/icon.png',
+  'extension/readme.md',
+  ...pkg.contributes.walkthroughs.flatMap((w) => w.steps.map((s) => `extension/${s.media.markdown ?? s.media.image}`)),
 ];
 const missing = required.filter((r) => !names.includes(r));
 if (!names.some((n) => /^extension\/node_modules\/@img\/sharp-libvips-linux-x64\/lib\/libvips-cpp\.so/.test(n))) missing.push('libvips-cpp.so');
@@ -67,8 +77,19 @@ for (const e of entries) {
 }
 for (const [k, v] of [...groups].sort((a, b) => b[1] - a[1])) console.log(`  ${mb(v).padStart(9)}  ${k}`);
 if (missing.length) fail(`the VSIX lacks ${missing.join(', ')}`);
+if (names.some((n) => /^extension\/readme\.md$/i.test(n) && n !== 'extension/readme.md')) fail('the VSIX carries the developer README.md beside the users\' readme.md');
+checkReadmeImages(readFileSync(join(root, readme), 'utf8'));
 if (forbidden.length) fail(`the VSIX must not carry ${forbidden.slice(0, 10).join(', ')}${forbidden.length > 10 ? ', …' : ''}`);
 if (size >= MAX_BYTES) fail(`the VSIX is ${mb(size)}, over the 150 MB budget`);
+
+/** Every image of the users' README is a file of the repository, linked from its root, so the rewritten URL exists. */
+function checkReadmeImages(markdown) {
+  for (const [, link] of markdown.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)) {
+    if (/^https:\/\//.test(link)) continue;
+    if (!link.startsWith('/')) fail(`${readme}: image ${link} must be linked from the repository root (/path) or be an https URL`);
+    if (!existsSync(join(root, link))) fail(`${readme}: image ${link} does not exist`);
+  }
+}
 
 function fail(message) {
   console.error(`package: ${message}`);

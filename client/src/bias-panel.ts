@@ -14,6 +14,7 @@ import { panelHtml } from './bias-panel-html';
 import { classTableCsv } from './bias-table-csv';
 import type { RunRecord } from './last-run';
 import { findClassInManifest } from './manifest-class-line';
+import { markDone, WalkthroughKeys } from './walkthrough-progress';
 import { webviewEndpoint, type WebviewEndpoint } from './webview-endpoint';
 
 /** What one panel shows, and where its files are. */
@@ -220,6 +221,7 @@ export class BiasPanel implements vscode.Disposable {
     edit.renameFile(vscode.Uri.file(from), vscode.Uri.file(to), { overwrite: false });
     const applied = await vscode.workspace.applyEdit(edit);
     this.output.info(`bias panel: ${applied ? 'moved' : 'could not move'} ${from} → ${to}`);
+    if (applied) markDone(WalkthroughKeys.labelFixApplied);
     return applied ? { moved: true, message: `Moved to ${target}. Re-run the analysis to update the report.` } : { moved: false, message: `Could not move ${issue.path}.` };
   }
 

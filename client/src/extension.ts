@@ -1,10 +1,12 @@
 // Extension entry point: creates the long-lived parts, wires their events, and starts the worker without waiting.
 import * as vscode from 'vscode';
+import { ActiveManifest } from './active-manifest';
 import { BiasPanel } from './bias-panel';
 import { registerCommands } from './commands';
 import type { GlaContext } from './gla-context';
 import { LastRun } from './last-run';
 import { GlaStatusBar } from './status-bar';
+import { trackWalkthroughProgress } from './walkthrough-progress';
 import { GlaWorker } from './worker';
 import type { CrashReport } from './worker-crash-handler';
 
@@ -14,14 +16,21 @@ export function activate(context: vscode.ExtensionContext): void {
   const enteredAt = performance.now();
   const output = vscode.window.createOutputChannel('GLA', { log: true });
   const lastRun = new LastRun(context.workspaceState);
-  const statusBar = new GlaStatusBar(lastRun.current);
+  // One watcher for every gla.yaml in the workspace, shared by the status bar's model and the walkthrough.
+  const manifests = vscode.workspace.createFileSystemWatcher('**/gla.yaml');
+  const activeManifest = new ActiveManifest(manifests);
+  const statusBar = new GlaStatusBar(lastRun.current, activeManifest);
   worker = new GlaWorker(context, output, (crash) => reportCrash(crash, output));
   const ctx: GlaContext = { extension: context, worker, lastRun, biasPanel: new BiasPanel(context, output), output };
 
   context.subscriptions.push(
     output,
     lastRun,
+    manifests,
+    activeManifest,
     statusBar,
+    activeManifest.onDidChange(() => statusBar.manifestChanged()),
+    trackWalkthroughProgress(manifests, lastRun),
     worker,
     ctx.biasPanel,
     ...registerCommands(ctx),

@@ -1,7 +1,10 @@
-// The status-bar item: the model, the execution provider and the last run, at a glance.
+// The status-bar item: the model the next run will use (and where that choice comes from), the execution provider
+// and the last run, at a glance.
 import * as vscode from 'vscode';
 import type { StatusParams } from '../../server/src/protocol';
+import type { ManifestText } from './active-manifest';
 import type { RunRecord } from './last-run';
+import { chooseModel, shortModelName } from './model-choice';
 import { describeRun, shortRunText } from './run-summary-text';
 import { readSettings } from './settings';
 import type { WorkerState } from './worker';
@@ -10,12 +13,16 @@ export const STATUS_ITEM_ID = 'gla.status';
 
 export class GlaStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
-  /** What the worker last said it runs; until then, the settings. */
+  /** What the worker last said it runs on; until then, the settings. */
   private reported: StatusParams = {};
   private workerState: WorkerState = 'starting';
   private lastRun: RunRecord | undefined;
 
-  constructor(lastRun: RunRecord | undefined) {
+  constructor(
+    lastRun: RunRecord | undefined,
+    /** The gla.yaml of the dataset being worked on, whose `model:` wins over the gla.model setting. */
+    private readonly manifest: { readonly current: ManifestText | undefined },
+  ) {
     this.lastRun = lastRun;
     this.item = vscode.window.createStatusBarItem(STATUS_ITEM_ID, vscode.StatusBarAlignment.Right, 100);
     this.item.name = 'GLA Studio';
@@ -44,19 +51,27 @@ export class GlaStatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** Another gla.yaml became the active one, or its text changed. */
+  manifestChanged(): void {
+    this.render();
+  }
+
   private render(): void {
     const settings = readSettings();
-    const model = this.reported.model ?? settings.model;
+    // Not the model the last run reported: the next run follows gla.yaml and the setting, so the bar does too.
+    const choice = chooseModel(this.manifest.current, settings.model);
+    const model = choice.model;
+    const from = choice.source === 'gla.yaml' ? 'from gla.yaml' : 'from the gla.model setting';
+    const where = choice.manifestPath ? `: \`${vscode.workspace.asRelativePath(choice.manifestPath)}\`` : '';
     const provider = this.reported.executionProvider ?? settings.executionProvider;
     const icon = this.workerState === 'starting' ? '$(sync~spin)' : this.workerState === 'stopped' ? '$(error)' : '$(beaker)';
     const run = this.lastRun?.summary ? ` · ${shortRunText(this.lastRun.summary)}` : '';
     // A model folder shows by its name; the tooltip has the full path.
-    const shortModel = /[\\/]/.test(model) ? model.split(/[\\/]/).filter(Boolean).pop() ?? model : model;
-    this.item.text = `${icon} GLA: ${shortModel} · ${provider}${run}`;
+    this.item.text = `${icon} GLA: ${shortModelName(model)} · ${provider}${run}`;
 
     const tip = new vscode.MarkdownString(undefined, true);
     tip.appendMarkdown('**GLA Studio**\n\n');
-    tip.appendMarkdown(`Model: \`${model}\`  \nExecution provider: \`${provider}\`  \n`);
+    tip.appendMarkdown(`Model: \`${model}\` (${from}${where})  \nExecution provider: \`${provider}\`  \n`);
     // gla.finetuned; a gla.yaml's finetuned: still wins for its dataset.
     tip.appendMarkdown(settings.finetuned.trim() ? `Fine-tuned model: \`${settings.finetuned.trim()}\`  \n` : 'Fine-tuned model: the linear probe  \n');
     tip.appendMarkdown(`Worker: ${this.workerState}${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: manifest checks only)'}\n\n`);
@@ -68,7 +83,7 @@ export class GlaStatusBar implements vscode.Disposable {
     }
     this.item.tooltip = tip;
     this.item.accessibilityInformation = {
-      label: `GLA Studio: model ${model}, ${provider}, worker ${this.workerState}${vscode.workspace.isTrusted ? '' : ', restricted mode'}`,
+      label: `GLA Studio: model ${model} ${from}, ${provider}, worker ${this.workerState}${vscode.workspace.isTrusted ? '' : ', restricted mode'}`,
       role: 'button',
     };
     this.item.command =
