@@ -14,6 +14,8 @@ export const Commands = {
   createManifest: 'gla.createManifest',
   openLastReport: 'gla.openLastReport',
   restartWorker: 'gla.restartWorker',
+  /** The model: line's quick fix, from the language server: `[{ manifest: <gla.yaml file URI> }]`. */
+  chooseModelFolder: 'gla.chooseModelFolder',
 } as const;
 
 type Handler = (ctx: GlaContext, ...args: unknown[]) => Promise<unknown>;
@@ -40,6 +42,7 @@ export function registerCommands(ctx: GlaContext): vscode.Disposable[] {
     register(Commands.selectFinetuned, async () => (await import('./commands/select-finetuned')).selectFinetuned),
     register(Commands.downloadModel, async () => (await import('./commands/download-model')).downloadModel),
     register(Commands.createManifest, async () => (await import('./commands/create-manifest')).createManifest),
+    register(Commands.chooseModelFolder, async () => (await import('./commands/choose-model-folder')).chooseModelFolder),
     register(Commands.restartWorker, async () => async (c: GlaContext) => {
       await c.worker.restart();
       void vscode.window.showInformationMessage('GLA: the worker has been restarted.');

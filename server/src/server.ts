@@ -12,6 +12,8 @@ import { clientWording, type ClientWording } from './lsp/client-wording';
 import { executeCommand } from './lsp/custom-messages';
 import { commandRoutes } from './lsp/command-routes';
 import { manifestHover } from './lsp/manifest/hover';
+import { MODEL_PROBLEMS, modelCodeActions } from './lsp/manifest/model-actions';
+import { nearbyModelFolders } from './clip/models';
 import { InitializationGate } from './lsp/initialization-gate';
 import { answerInOneLine, errorDetail } from './lsp/internal-errors';
 import { LabelIssuePublisher } from './lsp/runs/label-issue-diagnostics';
@@ -23,7 +25,8 @@ import { TokenizerCache } from './lsp/manifest/tokenizers';
 import { fileUri, isManifestDocument, uriPath } from './lsp/uris';
 import { WorkspaceFolders } from './lsp/workspace-folders';
 import { parseManifest } from './dataset/manifest';
-import type { InitializationOptions } from './protocol';
+import { VSCODE_CLIENT, type InitializationOptions } from './protocol';
+import { dirname } from 'node:path';
 import { VERSION } from './version';
 
 // Edits to files on disk (class folders appearing, images moving) re-check open manifests after this quiet period.
@@ -43,6 +46,7 @@ function startLanguageServer(): void {
   let labelIssues!: LabelIssuePublisher;
   let commands!: AnalysisCommands;
   let wording!: ClientWording;
+  let ourClient = false;
   let canRenameFiles = false;
   let versionedEdits = false;
   let showDocument = false;
@@ -60,6 +64,7 @@ function startLanguageServer(): void {
     const init = (params.initializationOptions ?? {}) as InitializationOptions;
     const caps = params.capabilities;
     wording = clientWording(init);
+    ourClient = init.client === VSCODE_CLIENT;
     settings = new SettingsReader(connection, caps.workspace?.configuration === true, init);
     workspace = new WorkspaceFolders(params.workspaceFolders, params.rootUri);
     labelIssues = new LabelIssuePublisher((uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }));
@@ -113,6 +118,12 @@ function startLanguageServer(): void {
 
   let watchTimer: NodeJS.Timeout | undefined;
   connection.onDidChangeWatchedFiles((e) => {
+    // An image moved back (an undone "Move there") gets its label-issue warning again; one deleted loses it.
+    for (const c of e.changes) {
+      const path = uriPath(c.uri);
+      if (path && c.type === FileChangeType.Created) labelIssues.restore(fileUri(path));
+      if (path && c.type === FileChangeType.Deleted) labelIssues.forget(fileUri(path));
+    }
     if (!e.changes.some((c) => c.type === FileChangeType.Created || c.type === FileChangeType.Deleted)) return;
     clearTimeout(watchTimer);
     watchTimer = setTimeout(() => {
@@ -123,8 +134,10 @@ function startLanguageServer(): void {
 
   connection.workspace.onDidRenameFiles((e) => {
     for (const f of e.files) {
-      const path = uriPath(f.oldUri);
-      if (path) labelIssues.forget(fileUri(path));
+      const oldPath = uriPath(f.oldUri);
+      const newPath = uriPath(f.newUri);
+      if (oldPath) labelIssues.forget(fileUri(oldPath));
+      if (newPath) labelIssues.restore(fileUri(newPath));
     }
   });
 
@@ -151,7 +164,17 @@ function startLanguageServer(): void {
 
   connection.onCodeAction(answerInOneLine('code actions', logError, async (params) => {
     const doc = documents.get(params.textDocument.uri);
-    if (doc && isManifest(doc.uri)) return manifestCodeActions(params, doc, parseManifest(doc.getText()), { versionedEdits, showDocument });
+    if (doc && isManifest(doc.uri)) {
+      const manifest = parseManifest(doc.getText());
+      const actions = manifestCodeActions(params, doc, manifest, { versionedEdits, showDocument });
+      if (params.context.diagnostics.some((d) => MODEL_PROBLEMS.has(String(d.code)))) {
+        const root = uriPath(doc.uri);
+        const folders = root ? await nearbyModelFolders(dirname(root)) : [];
+        const selected = (await settings.get(doc.uri)).model;
+        actions.push(...modelCodeActions(params, doc, manifest, { folders, selected, chooseFolder: ourClient, versionedEdits }));
+      }
+      return actions;
+    }
     return labelIssueCodeActions(params, canRenameFiles);
   }));
 

@@ -2,7 +2,7 @@
 // The run is the fixture's finished report.json placed in <workspace>/.gla/runs/ (the server's loadRun path).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CodeAction, Diagnostic, MarkupContent, Range, TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol';
 import { LspTestClient, uriOf } from '../helpers/lsp-client';
@@ -257,6 +257,15 @@ test('a suspected label error offers to move the image into the suggested class 
   // Once the client renames the file, the old path's warning goes.
   await client.connection.sendNotification('workspace/didRenameFiles', { files: [{ oldUri: image, newUri: change.newUri }] });
   assert.deepEqual(await client.waitForDiagnostics(image, (d) => d.length === 0), []);
+  // Undo renames it back: the warning returns, as it was.
+  await client.connection.sendNotification('workspace/didRenameFiles', { files: [{ oldUri: change.newUri, newUri: image }] });
+  const back = await client.waitForDiagnostics(image, (d) => d.length === 1);
+  assert.deepEqual(back, diagnostics);
+  // An editor that reports the move as a delete and a create (a file watcher) gets the same.
+  await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: image, type: 3 /* Deleted */ }] });
+  assert.deepEqual(await client.waitForDiagnostics(image, (d) => d.length === 0), []);
+  await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: image, type: 1 /* Created */ }] });
+  assert.deepEqual(await client.waitForDiagnostics(image, (d) => d.length === 1), diagnostics);
 });
 
 test('a bias finding offers a better prompt, never removing the class; "Edit the prompt" selects it in the editor', async (t) => {
@@ -318,4 +327,46 @@ test('completing model: offers the folders near gla.yaml that hold a model, befo
   const sorted = [...items].sort((a, b) => (a.sortText ?? a.label).localeCompare(b.sortText ?? b.label));
   assert.equal(sorted[0].kind, 19 /* CompletionItemKind.Folder */);
   assert.ok(sorted.findIndex((i) => i.label === 'clip-vit-base-patch32') > sorted.findIndex((i) => i.label === 'models/tiny-clip'));
+});
+
+test('a file the run could not read gets a Warning on the file itself, saying why', async (t) => {
+  const ws = makeWorkspace({ tokenizerInCache: true });
+  placeRun(ws.root, ws.shapes, (r) => {
+    r.failed = [{ path: 'test/blue_square/cut.png', error: 'truncated PNG: the file ends before its IEND chunk' }];
+  });
+  writeFileSync(join(ws.shapes, 'gla.yaml'), SHAPES_MANIFEST);
+  const client = await LspTestClient.start({ workspace: ws.root, initializationOptions: { cacheDir: ws.cacheDir, trusted: true } });
+  t.after(async () => {
+    await client.stop();
+    ws.remove();
+  });
+  await client.open(uriOf(join(ws.shapes, 'gla.yaml')), SHAPES_MANIFEST);
+  const file = uriOf(join(ws.shapes, 'test', 'blue_square', 'cut.png'));
+  const [d] = await client.waitForDiagnostics(file, (list) => list.length === 1);
+  assert.equal(d.code, 'unreadable-image');
+  assert.equal(d.severity, WARNING);
+  assert.equal(d.message, 'The run could not read this file and skipped it: truncated PNG: the file ends before its IEND chunk');
+});
+
+test('model: naming no usable model gets quick fixes: the model folders near gla.yaml, and the selected model', async (t) => {
+  const { ws, client, uri } = await startWithRun(t);
+  cpSync(modelFixture('tiny-clip'), join(ws.shapes, 'models', 'tiny-clip'), { recursive: true });
+  // A copy with only its image tower: a folder, but not a usable CLIP.
+  cpSync(modelFixture('tiny-clip'), join(ws.shapes, 'models', 'half'), { recursive: true });
+  for (const f of ['text_model.onnx', 'text_model_fp16.onnx', 'text_model_quantized.onnx']) rmSync(join(ws.shapes, 'models', 'half', 'onnx', f));
+  const text = `model: ../models/tiny-clip\n${SHAPES_MANIFEST}`;
+  await client.open(uri, text);
+  const [unknown] = (await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'unknown-model'))).filter((d) => d.code === 'unknown-model');
+  const actions = await client.codeActions(uri, unknown.range, [unknown]);
+  assert.deepEqual(actions.map((a) => a.title), ['Use the model folder models/tiny-clip', 'Use the selected model (clip-vit-base-patch32)']);
+  assert.equal(actions[0].isPreferred, true);
+  const [docEdit] = actions[0].edit!.documentChanges as { edits: { range: Range; newText: string }[] }[];
+  assert.deepEqual(docEdit.edits, [{ range: unknown.range, newText: 'models/tiny-clip' }]);
+  // Not our VS Code extension: no folder picker is offered, since that command is the extension's.
+  assert.ok(!actions.some((a) => a.command?.command === 'gla.chooseModelFolder'));
+
+  await client.change(uri, `model: models/half\n${SHAPES_MANIFEST}`);
+  const [half] = (await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'incomplete-model'))).filter((d) => d.code === 'incomplete-model');
+  assert.match(half.message as string, /^model folder 'models\/half' has no text tower \(onnx\/text_model\.onnx\): GLA needs both of CLIP's towers/);
+  assert.ok((await client.codeActions(uri, half.range, [half])).some((a) => a.title === 'Use the model folder models/tiny-clip'));
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { modelFixture } from '../helpers/model-fixtures';
 import { generatedFixtures, sharedDir } from '../helpers/paths';
 import { parseManifest, type ManifestProblem } from '../../server/src/dataset/manifest';
 import { readManifest } from '../../server/src/dataset/read-manifest';
@@ -166,8 +167,13 @@ test('a model that is neither a known id nor a folder is a warning; a folder rel
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const bad = await readManifest(join(dir, 'shapes', 'gla.yaml'), { text: 'model: clip-vit-huge\nclasses: [red circle]\n' });
   assert.deepEqual(bad.problems.map((p) => [p.code, p.severity, span(p)]), [['unknown-model', 'warning', [0, 7, 0, 20]]]);
-  const relative = await readManifest(join(dir, 'shapes', 'gla.yaml'), { text: 'model: ../flat\nclasses: [red circle]\n' });
+  cpSync(modelFixture('tiny-clip'), join(dir, 'models', 'tiny-clip'), { recursive: true });
+  const relative = await readManifest(join(dir, 'shapes', 'gla.yaml'), { text: 'model: ../models/tiny-clip\nclasses: [red circle]\n' });
   assert.deepEqual(relative.problems, []);
+  // A folder that holds no CLIP towers is a folder, but not a model.
+  const notModel = await readManifest(join(dir, 'shapes', 'gla.yaml'), { text: 'model: ../flat\nclasses: [red circle]\n' });
+  assert.deepEqual(notModel.problems.map((p) => [p.code, p.severity, span(p)]), [['incomplete-model', 'warning', [0, 7, 0, 14]]]);
+  assert.match(notModel.problems[0].message, /has no image tower \(onnx\/vision_model\.onnx\) and no text tower/);
 });
 
 test('prompts over 77 tokens are flagged with the real CLIP tokenizer, at the exact boundary', async (t) => {

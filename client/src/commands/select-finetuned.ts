@@ -63,10 +63,11 @@ export async function selectFinetuned(ctx: GlaContext): Promise<string | undefin
   await config.update('finetuned', value || (beneath ? '' : undefined), target);
   if (value) {
     ctx.output.info(`gla.finetuned set to ${value} (${where} settings)`);
-    void vscode.window.showInformationMessage(`GLA: fine-tuned model set to ${value}. A \`finetuned:\` line in gla.yaml still takes precedence.`);
+    // Notifications show no Markdown: plain words, no backticks.
+    void vscode.window.showInformationMessage(`GLA: fine-tuned model set to ${value} in your ${where} settings. A finetuned: line in gla.yaml still takes precedence.`);
   } else {
     ctx.output.info(`gla.finetuned cleared (${where} settings): runs use the linear probe`);
-    void vscode.window.showInformationMessage('GLA: runs use the linear probe. A `finetuned:` line in gla.yaml still takes precedence.');
+    void vscode.window.showInformationMessage('GLA: runs use the linear probe. A finetuned: line in gla.yaml still takes precedence.');
   }
   return value;
 }

@@ -3,7 +3,7 @@ import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { ClipTokenizer } from '../clip/text/tokenizer';
 import { CONTEXT_LENGTH } from '../clip/text/tokenizer';
 import { isDirectory, isFile } from '../store/files';
-import { findModel } from '../clip/models';
+import { findModel, towersIn } from '../clip/models';
 import { classPrompts, expandTemplates } from '../clip/text/templates';
 import { closestName } from './closest-name';
 import type { DatasetFolders } from './dataset-folders';
@@ -95,6 +95,13 @@ export async function checkAgainstDataset(manifest: Manifest, folders: DatasetFo
     const path = modelLocation(manifest.model.value, folders.root);
     if (!(await isDirectory(path))) {
       problems.push({ range: manifest.model.range, severity: 'warning', code: 'unknown-model', message: `model '${manifest.model.value}' is neither a known model id nor a folder (${path})` });
+    } else {
+      // Both towers are needed: the image tower embeds, the text tower makes the zero-shot head.
+      const towers = await towersIn(path);
+      const lacking = [towers.vision ? '' : 'image tower (onnx/vision_model.onnx)', towers.text ? '' : 'text tower (onnx/text_model.onnx)'].filter(Boolean);
+      if (lacking.length) {
+        problems.push({ range: manifest.model.range, severity: 'warning', code: 'incomplete-model', message: `model folder '${manifest.model.value}' has no ${lacking.join(' and no ')}: GLA needs both of CLIP's towers (${path})` });
+      }
     }
   }
   if (manifest.finetuned) {

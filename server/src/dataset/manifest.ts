@@ -36,6 +36,7 @@ export type ManifestProblemCode =
   | 'missing-folder'
   | 'missing-split-folder'
   | 'unknown-model'
+  | 'incomplete-model'
   | 'missing-finetuned'
   | 'prompt-too-long'
   | 'manifest-too-large'

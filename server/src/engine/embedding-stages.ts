@@ -17,7 +17,7 @@ import { checkRunFits } from './memory-estimate';
 import { loadPrecomputedEmbeddings } from './precomputed/precomputed-embeddings';
 import { isClipRetrievalFolder, loadClipRetrievalEmbeddings } from './precomputed/clip-retrieval';
 import type { Report } from './report';
-import { buildTextHead } from './text-head';
+import { buildTextHead, missingTextTower } from './text-head';
 
 export interface Embedded {
   model: OpenedModel;
@@ -50,6 +50,8 @@ export async function embedStage(ctx: AnalysisContext): Promise<Embedded> {
     onProgress: (p) => progress('model', `downloading ${p.file}`, p.done, p.total),
   });
   timings.lap('model');
+  // Zero-shot needs the text tower: a folder without one is refused now, before any image is embedded.
+  if (!model.folder.textPath) throw missingTextTower(model.folder.dir);
   // A size this machine cannot hold is refused now, with the estimate, rather than by running out of memory later.
   const dim = precomputed?.dim ?? model.folder.dim;
   if (dim) checkRunFits({ images: dataset.items.length, classes: dataset.classes.length, dim, labelFree: dataset.labelFree, finetuned: !!(request.finetuned ?? dataset.finetuned) });

@@ -66,13 +66,22 @@ export class PendingRun {
     finalDir = resolve(finalDir);
     await checkRunTarget(finalDir);
     const parent = dirname(finalDir);
-    await fs.mkdir(parent, { recursive: true });
-    // Runs killed before they finished leave hidden .partial/.old siblings; those of dead processes go now.
-    await removeLeftovers(parent);
-    const dir = join(parent, `.${basename(finalDir)}.partial-${process.pid}`);
-    await fs.rm(dir, { recursive: true, force: true });
-    await fs.mkdir(dir);
-    return new PendingRun(finalDir, dir);
+    try {
+      await fs.mkdir(parent, { recursive: true });
+      // Runs killed before they finished leave hidden .partial/.old siblings; those of dead processes go now.
+      await removeLeftovers(parent);
+      const dir = join(parent, `.${basename(finalDir)}.partial-${process.pid}`);
+      await fs.rm(dir, { recursive: true, force: true });
+      await fs.mkdir(dir);
+      return new PendingRun(finalDir, dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // A dataset opened from a read-only place (a mounted share, a CD): say where runs go and how to move them.
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+        throw new UserError(`cannot write the run into ${parent} (${code === 'EROFS' ? 'a read-only file system' : 'permission denied'}): open a folder you can write to as the workspace (runs go to its .gla/runs/), or give an output folder (gla analyze --out DIR)`);
+      }
+      throw err;
+    }
   }
 
   path(file: string): string {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { throwIfCancelled } from '../errors';
+import { UserError, throwIfCancelled } from '../errors';
 import { TextEmbedder } from '../clip/text/text-embedder';
 import { classPrompts } from '../clip/text/templates';
 import { classHead } from '../gla/zero-shot';
@@ -11,6 +11,11 @@ export interface TextHeadOptions {
   provider?: string;
   signal?: AbortSignal;
   onProgress?(done: number, total: number): void;
+}
+
+/** What to do about a model folder with only its vision tower. */
+export function missingTextTower(dir: string): UserError {
+  return new UserError(`the model at ${dir} has no text tower (onnx/text_model.onnx), which zero-shot classification needs: use a CLIP export with both towers (gla model download clip-vit-base-patch32 fetches one; optimum exports both)`);
 }
 
 /** Cache key of one prompt's text embedding. */
@@ -27,7 +32,7 @@ export async function buildTextHead(model: OpenedModel, names: readonly string[]
   const rows: (Float32Array | undefined)[] = await Promise.all(texts.map((t) => cache.get(textKey(t))));
   const missing = texts.map((_, k) => k).filter((k) => !rows[k]);
   if (missing.length > 0) {
-    if (!model.folder.textPath) throw new Error(`the model at ${model.folder.dir} has no text model (onnx/text_model.onnx), which zero-shot classification needs`);
+    if (!model.folder.textPath) throw missingTextTower(model.folder.dir);
     const embedder = await TextEmbedder.open(model.folder.textPath, model.folder.dir, options.provider as never);
     try {
       const batch = 64;

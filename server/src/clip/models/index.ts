@@ -6,4 +6,4 @@ export { MODEL_VARIANTS, filesFor, findModel, isModelVariant, listModels, type M
 export { cachedVariants, modelCacheDir } from './model-cache';
 export { describeHub, downloadModel, type ModelDownloadProgress } from './model-download';
 export { verifyModelFolder, type ModelVerification, type TowerReport } from './model-verify';
-export { nearbyModelFolders } from './nearby-models';
+export { nearbyModelFolders, towersIn } from './nearby-models';

@@ -1,8 +1,15 @@
-// CLIP model folders near a gla.yaml, for completing its `model:` value: a folder holding a vision tower of some
-// variant, searched a few levels down from the dataset folder and one level beside it.
+// CLIP model folders near a gla.yaml, for completing its `model:` value and fixing it: a folder holding both towers
+// of some variant, searched a few levels down from the dataset folder and one level beside it.
 import { promises as fs } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { variantsIn } from './model-layout';
+import { findTower, variantsIn } from './model-layout';
+import { MODEL_VARIANTS } from './registry';
+
+/** Which of CLIP's towers a model folder holds, in any variant. */
+export async function towersIn(dir: string): Promise<{ vision: boolean; text: boolean }> {
+  const has = async (tower: 'vision' | 'text') => (await Promise.all(MODEL_VARIANTS.map((v) => findTower(dir, v, tower)))).some(Boolean);
+  return { vision: await has('vision'), text: await has('text') };
+}
 
 /** Folders never searched: they hold images, runs or packages, not models. */
 const SKIP = new Set(['node_modules', '.git', '.gla', 'train', 'val', 'test']);
@@ -18,7 +25,8 @@ export async function nearbyModelFolders(root: string, depth = 3, limit = 400): 
   const visit = async (dir: string, left: number): Promise<void> => {
     if (opened++ >= limit) return;
     if ((await variantsIn(dir)).length > 0) {
-      found.push(dir);
+      // A folder with an image tower is a model's; only one with both towers is offered.
+      if ((await towersIn(dir)).text) found.push(dir);
       return;
     }
     if (left === 0) return;

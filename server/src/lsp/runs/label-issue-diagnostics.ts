@@ -5,6 +5,7 @@ import type { Report } from '../../engine/report';
 import type { Manifest } from '../../dataset/manifest';
 import { BIAS_SOURCE, manifestClassFor } from './bias-diagnostics';
 import { fileUri } from '../uris';
+import { failedFileDiagnostics } from './failed-file-diagnostics';
 
 export const LABEL_ISSUE_CODE = 'label-issue';
 
@@ -44,9 +45,12 @@ export function labelIssueDiagnostics(report: Report, datasetRoot: string, manif
   return out;
 }
 
-/** Publishes each dataset's label issues; a newer run's replace the older ones, clearing images no longer suspected. */
+/**
+ * Publishes each dataset's label issues; a newer run's replace the older ones, clearing images no longer suspected.
+ * An image that moves away (the "Move there" fix) loses its warning, and gets it back when it returns (an undo).
+ */
 export class LabelIssuePublisher {
-  private readonly published = new Map<string, { runDir: string; uris: Set<string> }>();
+  private readonly published = new Map<string, { runDir: string; diagnostics: Map<string, Diagnostic[]>; hidden: Set<string> }>();
 
   constructor(private readonly send: (uri: string, diagnostics: Diagnostic[]) => void) {}
 
@@ -56,17 +60,29 @@ export class LabelIssuePublisher {
   }
 
   show(datasetRoot: string, runDir: string, report: Report, manifest?: { uri: string; manifest: Manifest }): void {
+    // The files the run skipped are published the same way: on the file, cleared by the next run.
     const next = labelIssueDiagnostics(report, datasetRoot, manifest);
-    const before = this.published.get(datasetRoot)?.uris ?? new Set<string>();
-    for (const uri of before) if (!next.has(uri)) this.send(uri, []);
+    for (const [uri, list] of failedFileDiagnostics(report, datasetRoot)) next.set(uri, [...(next.get(uri) ?? []), ...list]);
+    const before = this.published.get(datasetRoot)?.diagnostics ?? new Map<string, Diagnostic[]>();
+    for (const uri of before.keys()) if (!next.has(uri)) this.send(uri, []);
     for (const [uri, diagnostics] of next) this.send(uri, diagnostics);
-    this.published.set(datasetRoot, { runDir, uris: new Set(next.keys()) });
+    this.published.set(datasetRoot, { runDir, diagnostics: next, hidden: new Set() });
   }
 
-  /** An image was moved or renamed: its old URI's warning goes. */
+  /** An image was moved, renamed or deleted: its warning goes while it is away. */
   forget(uri: string): void {
-    for (const { uris } of this.published.values()) {
-      if (uris.delete(uri)) this.send(uri, []);
+    for (const { diagnostics, hidden } of this.published.values()) {
+      if (diagnostics.has(uri) && !hidden.has(uri)) {
+        hidden.add(uri);
+        this.send(uri, []);
+      }
+    }
+  }
+
+  /** A file appeared where a suspected image was (a move undone): its warning comes back. */
+  restore(uri: string): void {
+    for (const { diagnostics, hidden } of this.published.values()) {
+      if (hidden.delete(uri)) this.send(uri, diagnostics.get(uri) ?? []);
     }
   }
 }
