@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderIcon } from './render-icon.mjs';
+import { writeUsersReadme } from './users-readme.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const target = 'linux-x64';
@@ -23,11 +24,14 @@ for (const f of ['dist/extension.js', 'dist/server.js', 'dist/cli.js']) {
 await renderIcon();
 
 const vsce = createRequire(import.meta.url).resolve('@vscode/vsce/vsce');
-// The extension page shows the users' README, not the developers' one. VS Code's extension page only loads https:
-// (and data:) images, so vsce rewrites its relative links against package.json's repository: images to
-// <repository>/raw/HEAD/<path>, links to <repository>/blob/HEAD/<path>. Its links are written from the repository root.
+// The extension page shows the users' README, not the developers' one. It loads only https: and data: images, so the
+// screenshots are inlined as data: URIs (scripts/users-readme.mjs): an installed VSIX shows them offline. vsce would
+// refuse non-https images while it rewrites relative links, so it rewrites none (the README has no relative links).
 const readme = 'media/marketplace/README.md';
-const args = ['package', '--target', target, '--out', vsixPath, '--no-yarn', '--skip-license', '--readme-path', readme];
+checkReadmeImages(readFileSync(join(root, readme), 'utf8'));
+const built = await writeUsersReadme(root, readme);
+console.log(`package: ${built.path}: ${built.images} images inlined, ${(built.bytes / 1024).toFixed(0)} KB`);
+const args = ['package', '--target', target, '--out', vsixPath, '--no-yarn', '--skip-license', '--readme-path', built.path, '--no-rewrite-relative-links'];
 const t0 = Date.now();
 const run = spawnSync(process.execPath, [vsce, ...args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 if (run.status !== 0) fail(`vsce package failed (exit ${run.status})`);
@@ -78,16 +82,17 @@ for (const e of entries) {
 for (const [k, v] of [...groups].sort((a, b) => b[1] - a[1])) console.log(`  ${mb(v).padStart(9)}  ${k}`);
 if (missing.length) fail(`the VSIX lacks ${missing.join(', ')}`);
 if (names.some((n) => /^extension\/readme\.md$/i.test(n) && n !== 'extension/readme.md')) fail('the VSIX carries the developer README.md beside the users\' readme.md');
-checkReadmeImages(readFileSync(join(root, readme), 'utf8'));
 if (forbidden.length) fail(`the VSIX must not carry ${forbidden.slice(0, 10).join(', ')}${forbidden.length > 10 ? ', …' : ''}`);
 if (size >= MAX_BYTES) fail(`the VSIX is ${mb(size)}, over the 150 MB budget`);
 
-/** Every image of the users' README is a file of the repository, linked from its root, so the rewritten URL exists. */
+/** Every image of the users' README is a file of the repository linked from its root (it is inlined), and no other link is relative. */
 function checkReadmeImages(markdown) {
   for (const [, link] of markdown.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)) {
-    if (/^https:\/\//.test(link)) continue;
-    if (!link.startsWith('/')) fail(`${readme}: image ${link} must be linked from the repository root (/path) or be an https URL`);
+    if (!link.startsWith('/')) fail(`${readme}: image ${link} must be a repository file linked from the root (/path), which packaging inlines`);
     if (!existsSync(join(root, link))) fail(`${readme}: image ${link} does not exist`);
+  }
+  for (const [, link] of markdown.matchAll(/(?<!!)\[[^\]]*\]\(([^)\s]+)\)/g)) {
+    if (!/^(https:\/\/|#)/.test(link)) fail(`${readme}: link ${link} must be an https URL or an #anchor (relative links are not rewritten)`);
   }
 }
 

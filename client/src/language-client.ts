@@ -42,7 +42,8 @@ export function createLanguageClient(context: vscode.ExtensionContext, hooks: Cl
       hooks.onStartFailed(error instanceof Error ? error.message : String(error));
       return false;
     },
-    markdown: { isTrusted: false, supportHtml: false },
+    // Hovers may run one command of ours: the link to a class's row in the bias panel.
+    markdown: { isTrusted: { enabledCommands: ['gla.showClassInBiasPanel'] }, supportHtml: false },
   };
   return new LanguageClient(CLIENT_ID, 'GLA Studio', serverOptions, clientOptions);
 }

@@ -166,7 +166,7 @@ function startLanguageServer(): void {
     const doc = documents.get(params.textDocument.uri);
     if (doc && isManifest(doc.uri)) {
       const manifest = parseManifest(doc.getText());
-      const actions = manifestCodeActions(params, doc, manifest, { versionedEdits, showDocument });
+      const actions = manifestCodeActions(params, doc, manifest, { versionedEdits, showDocument, panel: ourClient });
       if (params.context.diagnostics.some((d) => MODEL_PROBLEMS.has(String(d.code)))) {
         const root = uriPath(doc.uri);
         const folders = root ? await nearbyModelFolders(dirname(root)) : [];

@@ -11,7 +11,6 @@ import { Workbench, withFailureScreenshot } from './workbench';
 
 const WALKTHROUGH = 'Get Started with GLA Studio';
 const STEPS = ['Open a dataset folder', 'Pick a CLIP model', 'Analyze the dataset', 'Read the bias panel', 'Fix a suspected label error'];
-const REPOSITORY_IMAGES = 'https://github.com/gla-studio/gla-studio/raw/HEAD/';
 
 describe('Getting started with GLA Studio in VS Code', () => {
   let sandbox: Sandbox;
@@ -78,16 +77,18 @@ describe('Getting started with GLA Studio in VS Code', () => {
     await wb.screenshot('extensions-icon-light');
   });
 
-  test("the extension page shows the users' README, its images from the repository over https", async () => {
+  test("the extension page shows the users' README, its screenshots inlined so that they load offline", async () => {
     await wb.page.locator('.extensions-viewlet .monaco-list-row', { hasText: 'GLA Studio' }).first().click();
     const readme = await waitFor('the README in the extension page', () => readmeFrame(wb));
     const text = (await readme.locator('body').textContent()) ?? '';
     assert.match(text, /The first five minutes/);
     assert.match(text, /Privacy: everything runs on your machine/);
     assert.doesNotMatch(text, /run from the repository root/i, 'not the developer README');
-    const sources = await readme.locator('img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).getAttribute('src') ?? ''));
-    assert.ok(sources.length >= 2, `images: ${sources}`);
-    for (const src of sources) assert.ok(src.startsWith(REPOSITORY_IMAGES) && src.endsWith('.png'), src);
+    const images = await waitFor('the README images decoded', async () => {
+      const all = await readme.locator('img').evaluateAll((imgs) => imgs.map((i) => ({ src: (i as HTMLImageElement).getAttribute('src') ?? '', width: (i as HTMLImageElement).naturalWidth })));
+      return all.length >= 2 && all.every((i) => i.width > 0) ? all : undefined;
+    });
+    for (const image of images) assert.ok(image.src.startsWith('data:image/jpeg;base64,'), image.src.slice(0, 40));
     await wb.screenshot('extension-page-light');
   });
 

@@ -370,3 +370,29 @@ test('model: naming no usable model gets quick fixes: the model folders near gla
   assert.match(half.message as string, /^model folder 'models\/half' has no text tower \(onnx\/text_model\.onnx\): GLA needs both of CLIP's towers/);
   assert.ok((await client.codeActions(uri, half.range, [half])).some((a) => a.title === 'Use the model folder models/tiny-clip'));
 });
+
+test('in our VS Code extension, a finding and its hover link to the class in the bias panel; other clients get neither', async (t) => {
+  for (const client of ['gla-studio-vscode', undefined]) {
+    const ws = makeWorkspace({ tokenizerInCache: true });
+    const { runDir } = placeRun(ws.root, ws.shapes);
+    writeFileSync(join(ws.shapes, 'gla.yaml'), SHAPES_MANIFEST);
+    const lsp = await LspTestClient.start({ workspace: ws.root, initializationOptions: { cacheDir: ws.cacheDir, trusted: true, ...(client ? { client } : {}) } });
+    t.after(async () => {
+      await lsp.stop();
+      ws.remove();
+    });
+    const uri = uriOf(join(ws.shapes, 'gla.yaml'));
+    await lsp.open(uri, SHAPES_MANIFEST);
+    const blue = (await lsp.waitForDiagnostics(uri, (d) => d.length === expectedRun().classes.length)).find((d) => d.range.start.line === 3)!;
+    const show = (await lsp.codeActions(uri, blue.range, [blue])).find((a) => a.title === "Show 'blue_square' in the bias panel");
+    const hover = ((await lsp.hover(uri, { line: 3, character: 14 }))!.contents as MarkupContent).value;
+    const args = encodeURIComponent(JSON.stringify([{ className: 'blue_square', runDir }]));
+    if (client) {
+      assert.deepEqual(show?.command, { title: 'Show in bias panel', command: 'gla.showClassInBiasPanel', arguments: [{ className: 'blue_square', runDir }] });
+      assert.ok(hover.includes(`[Show in bias panel](command:gla.showClassInBiasPanel?${args})`), hover);
+    } else {
+      assert.equal(show, undefined, 'a command only our extension has');
+      assert.doesNotMatch(hover, /command:/);
+    }
+  }
+});

@@ -11,6 +11,7 @@ import { WORDNET_ID } from '../../dataset/manifest';
 import { defaultPrompt } from '../../dataset/manifest-checks';
 import { documentEdit } from './document-edit';
 import { FINDING_CODES } from '../runs/bias-diagnostics';
+import { SHOW_CLASS_IN_PANEL_COMMAND, showClassArguments } from '../client-wording';
 import { LABEL_ISSUE_CODE, type LabelIssueData } from '../runs/label-issue-diagnostics';
 import { rangesIntersect } from './positions';
 import { fileUri } from '../uris';
@@ -30,6 +31,8 @@ export interface ManifestActionOptions {
   versionedEdits: boolean;
   /** The client supports window/showDocument with a selection: "Edit the prompt" can put the cursor there. */
   showDocument: boolean;
+  /** The client is our extension, which has the bias panel: findings link to their row there. */
+  panel?: boolean;
 }
 
 /** Prompt, folder and remove-class actions for the classes the request's range touches. */
@@ -65,6 +68,16 @@ export function manifestCodeActions(params: CodeActionParams, doc: TextDocument,
         command: { title: 'Edit the prompt', command: EDIT_PROMPT_COMMAND, arguments: [{ uri: params.textDocument.uri, range: c.promptRange }] },
       });
     }
+    const finding = findings[0];
+    const runDir = (finding?.data as { runDir?: unknown } | undefined)?.runDir;
+    if (options.panel && finding && typeof runDir === 'string') {
+      actions.push({
+        title: `Show '${c.folder}' in the bias panel`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: findings,
+        command: { title: 'Show in bias panel', command: SHOW_CLASS_IN_PANEL_COMMAND, arguments: showClassArguments(className(finding) ?? c.folder, runDir) },
+      });
+    }
     for (const missing of about(['missing-folder'])) {
       const suggestion = (missing.data as { suggestion?: unknown } | undefined)?.suggestion;
       if (typeof suggestion !== 'string') continue;
@@ -91,6 +104,12 @@ export function manifestCodeActions(params: CodeActionParams, doc: TextDocument,
     }
   }
   return actions;
+}
+
+/** The report's name of the class a finding is about (its data carries it). */
+function className(d: { data?: unknown }): string | undefined {
+  const name = (d.data as { className?: unknown } | undefined)?.className;
+  return typeof name === 'string' ? name : undefined;
 }
 
 /** The prompt a new `prompt:` line starts with: the folder in words, or "" for a WordNet id the user must name. */

@@ -44,7 +44,8 @@ function classHover(context: ManifestContext, entry: ManifestClass): string {
   } else if (!c) {
     lines.push(`Not in the latest run (${run.report.runId}).`);
   } else {
-    lines.push(...runLines(c, run.report), '', `Run ${run.report.runId}, ${run.report.createdAt}`);
+    const link = context.wording.panelLink?.(c.name, run.runDir);
+    lines.push(...runLines(c, run.report), '', `Run ${run.report.runId}, ${run.report.createdAt}${link ? ` · ${link}` : ''}`);
   }
   return lines.join('\n');
 }

@@ -70,7 +70,7 @@ export class ManifestDiagnostics {
         if (doc) diagnostics = context.file.problems.map(problemDiagnostic);
         const run = context.run;
         if (run) {
-          diagnostics.push(...biasDiagnostics(run.report, context.file));
+          diagnostics.push(...biasDiagnostics(run.report, context.file, run.runDir));
           if (!this.labelIssues.isShown(context.file.root, run.runDir)) {
             this.labelIssues.show(context.file.root, run.runDir, run.report, { uri, manifest: context.file });
           }

@@ -54,9 +54,9 @@ export function manifestClassFor(manifest: Manifest, name: string): ManifestClas
  * One finding per class that gla.yaml lists, on its folder line. When gla.yaml lists no classes (they default to
  * the folders), one summary on the first line names the classes CLIP is biased against.
  */
-export function biasDiagnostics(report: Report, manifest: Manifest): Diagnostic[] {
+export function biasDiagnostics(report: Report, manifest: Manifest, runDir?: string): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const data = { runId: report.runId };
+  const data = { runId: report.runId, ...(runDir ? { runDir } : {}) };
   if (!manifest.classes) {
     const of = (kind: ClassFinding) => report.classes.filter((c) => findingOf(c) === kind);
     const against = of('biased-against');
