@@ -16,7 +16,7 @@ import { panelHtml } from './bias-panel-html';
 import { classTableCsv } from './bias-table-csv';
 import type { RunRecord } from './last-run';
 import { findClassInManifest } from './manifest-class-line';
-import { pageEndpoint, webviewEndpoint, type WebviewEndpoint } from './webview-endpoint';
+import { pageEndpoint, webviewEndpoint } from './webview-endpoint';
 
 /** What one panel shows, and where its files are. */
 interface PanelSource {
@@ -92,6 +92,7 @@ export class BiasPanel implements vscode.Disposable {
   /** The serializer's way back after a window reload: what the page's saved state says it showed, in the given panel. */
   async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const restore = (state as { restore?: Partial<PanelRestore> } | undefined)?.restore;
+    this.output.info(`bias panel: restoring ${JSON.stringify(restore ?? null)} after a window reload`);
     const isFile = async (p: unknown) => typeof p === 'string' && (await stat(p).then((s) => s.isFile(), () => false));
     try {
       if (restore?.kind === 'last-run' && typeof restore.runDir === 'string' && typeof restore.reportPath === 'string' && (await isFile(restore.reportPath))) {
@@ -267,7 +268,10 @@ export class BiasPanel implements vscode.Disposable {
   /** What the page may call. Arguments come from the page, so each is checked. */
   private host(source: PanelSource, data: PanelData, open: OpenPanel, moved: () => string[]): PanelHost {
     return {
-      load: async () => ({ ...data, images: { ...data.images, moved: moved() }, restore: source.restore }),
+      load: async () => {
+        this.output.debug(`bias panel: the page asked for ${source.key}'s data`);
+        return { ...data, images: { ...data.images, moved: moved() }, restore: source.restore };
+      },
       revealClass: async (name: unknown) => this.revealClass(source, String(name)),
       openImage: async (path: unknown) => {
         const file = source.datasetRoot && typeof path === 'string' ? datasetFile(source.datasetRoot, path) : undefined;

@@ -256,11 +256,27 @@ const pageApi: PanelPage = {
 };
 expose(pageApi, extensionEndpoint(vscode, 'page'));
 
+/**
+ * Asks again when the extension does not answer: right after a window reload a message can be lost while the
+ * extension host is still starting, and a page that waited forever would stay blank.
+ */
+async function loadData(): Promise<PanelData> {
+  for (let attempt = 1; ; attempt++) {
+    const answer = await Promise.race([host.load(), new Promise<undefined>((r) => setTimeout(r, LOAD_RETRY_MS))]);
+    if (answer) return answer;
+    app.querySelector('.loading')?.replaceChildren(`Loading the bias panel… (asked ${attempt + 1} times)`);
+    if (attempt >= LOAD_ATTEMPTS) throw new Error(`the extension did not answer within ${(LOAD_ATTEMPTS * LOAD_RETRY_MS) / 1000} s`);
+  }
+}
+
+const LOAD_RETRY_MS = 3000;
+const LOAD_ATTEMPTS = 10;
+
 async function main(): Promise<void> {
   const asked = performance.now();
   let data: PanelData;
   try {
-    data = await host.load();
+    data = await loadData();
   } catch (err) {
     app.replaceChildren(h('p', { class: 'error', role: 'alert' }, `The bias panel could not load its data: ${errorText(err)}`));
     app.removeAttribute('aria-busy');
