@@ -83,11 +83,42 @@ export interface PanelData {
     /** How many there were before the panel capped the lists. */
     totalLabelIssues: number;
     totalMisclassified: number;
+    /** Suspected label errors whose image now sits in the suggested class folder (read from disk, not the report). */
+    moved: string[];
   };
+  /** Files the run could not read (report.json's `failed`), with the reason each gave. */
+  failed: PanelFailedFile[];
   /** Clicking a class can reveal its gla.yaml line (the run's dataset has a gla.yaml). */
   canRevealClasses: boolean;
   /** What the source lacked or got wrong, in plain words; the panel shows what it can and lists these. */
   missing: string[];
+  /** Set by the extension when it answers load(): what the page saves so the panel can come back after a reload. */
+  restore?: PanelRestore;
+}
+
+/** A file the run could not read. */
+export interface PanelFailedFile {
+  /** As report.json names it: relative to the dataset root. */
+  path: string;
+  error: string;
+  /** The file lies inside the dataset folder, so the panel may open or reveal it. */
+  openable: boolean;
+}
+
+/**
+ * What a panel shows, as the page keeps it in its webview state (acquireVsCodeApi().setState), so that the
+ * extension's WebviewPanelSerializer can show it again after a window reload. Checked before use: it comes from the page.
+ */
+export type PanelRestore =
+  | { kind: 'last-run'; runDir: string; reportPath: string }
+  | { kind: 'file'; path: string };
+
+/** The page's saved webview state: what it shows, and how (filters, sort, scroll). */
+export interface PanelSavedState {
+  restore?: PanelRestore;
+  source: string;
+  view: unknown;
+  scrollY: number;
 }
 
 export interface RevealResult {
@@ -121,6 +152,26 @@ export interface PanelHost {
   firstPaint(timing: FirstPaint): Promise<void>;
   /** Moves a suspected mislabelled image into its suggested class folder, after the user confirms (a WorkspaceEdit). */
   moveToSuggestedClass(path: string): Promise<{ moved: boolean; message: string }>;
+  /** Opens a file the run could not read, or reveals it in the Explorer when VS Code cannot open it. */
+  openFailedFile(path: string): Promise<void>;
 }
 
-export const PANEL_HOST_METHODS: readonly (keyof PanelHost)[] = ['load', 'revealClass', 'openImage', 'exportCsv', 'firstPaint', 'moveToSuggestedClass'];
+export const PANEL_HOST_METHODS: readonly (keyof PanelHost)[] = ['load', 'revealClass', 'openImage', 'exportCsv', 'firstPaint', 'moveToSuggestedClass', 'openFailedFile'];
+
+/** The page's side, called by the extension (gla.showClassInBiasPanel, the dataset's file watcher). */
+export interface PanelPage {
+  /** Selects a class's row, scrolls to it and focuses it; false when the panel has no such class. */
+  selectClass(name: string): Promise<boolean>;
+  /** Which suspected label errors now sit in their suggested folder, after a move, an undo or any other change on disk. */
+  setMoved(paths: string[]): Promise<void>;
+}
+
+/**
+ * The two comlink conversations share one postMessage channel: each message is wrapped as {channel, message}.
+ * 'host': the page calls the extension (PanelHost); 'page': the extension calls the page (PanelPage).
+ */
+export type PanelChannel = 'host' | 'page';
+export interface ChannelMessage {
+  channel: PanelChannel;
+  message: unknown;
+}

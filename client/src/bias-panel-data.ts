@@ -4,7 +4,7 @@
 import { classFinding } from '../../server/src/engine/class-findings';
 import { MODEL_KINDS, finetunedLabel } from '../../server/src/engine/report';
 import { classGroups } from '../../server/src/gla/metrics';
-import type { ClassFinding, ClassGroup, GroupSummary, ModelKind, PanelClass, PanelData, PanelImage, PerModel, SplitName } from './bias-panel-api';
+import type { ClassFinding, ClassGroup, GroupSummary, ModelKind, PanelClass, PanelData, PanelFailedFile, PanelImage, PerModel, SplitName } from './bias-panel-api';
 import { parseCsv } from './csv-text';
 
 const MODELS = MODEL_KINDS;
@@ -232,7 +232,9 @@ export function panelDataFromReport(inputs: RunInputs): PanelData {
       predictionsAvailable: inputs.predictionsCsv !== undefined,
       totalLabelIssues: labelIssues.length,
       totalMisclassified: misclassified.length,
+      moved: [],
     },
+    failed: failedFiles(report.failed, inputs.imageSrc),
     canRevealClasses: inputs.canRevealClasses,
     missing: missing.done(C),
   };
@@ -254,6 +256,18 @@ function labelIssueImages(raw: unknown, imageSrc: RunInputs['imageSrc']): PanelI
     out.push({ path, src: imageSrc(path), given: str(o.given) ?? '?', other: str(o.suggested) ?? '?', confidence: num(o.confidence) });
   }
   return out.sort((a, b) => (b.confidence ?? 0) - (a.confidence ?? 0));
+}
+
+/** report.json's `failed`: each file the run could not read, openable when it lies inside the dataset folder. */
+export function failedFiles(raw: unknown, inDataset: (relativePath: string) => unknown): PanelFailedFile[] {
+  if (!Array.isArray(raw)) return [];
+  const out: PanelFailedFile[] = [];
+  for (const r of raw) {
+    const path = str(obj(r)?.path);
+    if (!path) continue;
+    out.push({ path, error: str(obj(r)?.error) ?? 'no reason given', openable: inDataset(path) !== undefined });
+  }
+  return out;
 }
 
 /** Images of the evaluated split whose GLA prediction is not their given label, most confident mistakes first. */
@@ -320,7 +334,8 @@ export function panelDataFromProfile(json: unknown, fileName: string, nonFinite 
     top1Sd: null,
     groups: groupSummaries(classes, () => null),
     confusions: [],
-    images: { labelIssues: [], misclassified: [], evaluatedOn: '', predictionsAvailable: false, totalLabelIssues: 0, totalMisclassified: 0 },
+    images: { labelIssues: [], misclassified: [], evaluatedOn: '', predictionsAvailable: false, totalLabelIssues: 0, totalMisclassified: 0, moved: [] },
+    failed: [],
     canRevealClasses: false,
     missing: missing.done(C),
   };

@@ -1,12 +1,14 @@
 // The bias panel's host: webview panels showing a run's report or a standalone bias profile. The page (media/src/,
 // bundled to dist/media/panel.js) asks for its data and calls back over comlink; this side answers, opens images
 // and gla.yaml lines, and writes CSV exports. One panel follows the last run; each opened JSON file gets its own.
-import { expose } from 'comlink';
+import { expose, releaseProxy, wrap, type Remote } from 'comlink';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { PANEL_HOST_METHODS, type FirstPaint, type PanelData, type PanelHost, type RevealResult } from './bias-panel-api';
+import { PANEL_HOST_METHODS, type FirstPaint, type PanelData, type PanelHost, type PanelPage, type PanelRestore, type RevealResult } from './bias-panel-api';
+import { watchMovedImages } from './moved-images-watch';
+import { profilePanelTitle, runPanelTitle } from './panel-title';
 import { isBiasProfile, isRunReport, panelDataFromProfile, panelDataFromReport, parseLenientJson } from './bias-panel-data';
 import { datasetFile } from './dataset-file';
 import { suggestedPath } from './label-fix';
@@ -15,7 +17,7 @@ import { classTableCsv } from './bias-table-csv';
 import type { RunRecord } from './last-run';
 import { findClassInManifest } from './manifest-class-line';
 import { markDone, WalkthroughKeys } from './walkthrough-progress';
-import { webviewEndpoint, type WebviewEndpoint } from './webview-endpoint';
+import { pageEndpoint, webviewEndpoint } from './webview-endpoint';
 
 /** What one panel shows, and where its files are. */
 interface PanelSource {
@@ -29,12 +31,33 @@ interface PanelSource {
   manifestPath?: string;
   /** Where the CSV export is offered first. */
   exportDefault: vscode.Uri;
+  /** What the page keeps in its webview state, so the serializer can show the same after a window reload. */
+  restore: PanelRestore;
 }
 
 interface OpenPanel {
   panel: vscode.WebviewPanel;
-  endpoint?: WebviewEndpoint;
+  source?: PanelSource;
+  /** Everything tied to the page now loaded: both comlink conversations and the dataset watcher. */
+  link?: vscode.Disposable;
+  page?: Remote<PanelPage>;
+  /** Settles when the page now loaded has painted; replaced whenever VS Code drops the page (a hidden panel). */
+  painted: Deferred;
 }
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** How long a caller waits for a (re)loading page before giving up on selecting a row. */
+const PAINT_TIMEOUT_MS = 15_000;
 
 const RUN_KEY = 'last-run';
 
@@ -47,21 +70,66 @@ export class BiasPanel implements vscode.Disposable {
     private readonly output: vscode.LogOutputChannel,
   ) {}
 
-  /** GLA: Show Bias Panel, and the Analyze summary's "Show Bias Panel": the last run. */
-  async show(run: RunRecord): Promise<void> {
-    const source = await this.runSource(run, RUN_KEY);
-    if (source) this.present(source, true);
+  /** GLA: Show Bias Panel, and the Analyze summary's "Show Bias Panel": the last run. Returns the panel's key. */
+  async show(run: RunRecord, options: { keepIfShown?: boolean } = {}): Promise<string | undefined> {
+    const open = this.panels.get(RUN_KEY);
+    if (options.keepIfShown && open?.source?.restore.kind === 'last-run' && open.source.restore.reportPath === run.reportPath) {
+      open.panel.reveal(undefined, false);
+      return RUN_KEY;
+    }
+    const source = await this.runSource(run, RUN_KEY, { kind: 'last-run', runDir: run.runDir, reportPath: run.reportPath });
+    if (!source) return undefined;
+    this.present(source, true);
+    return RUN_KEY;
   }
 
   /** The run panel follows new runs while it is open, without taking focus. */
   async refreshRun(run: RunRecord): Promise<void> {
     if (!this.panels.has(RUN_KEY)) return;
-    const source = await this.runSource(run, RUN_KEY);
+    const source = await this.runSource(run, RUN_KEY, { kind: 'last-run', runDir: run.runDir, reportPath: run.reportPath });
     if (source) this.present(source, false);
   }
 
+  /** The serializer's way back after a window reload: what the page's saved state says it showed, in the given panel. */
+  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const restore = (state as { restore?: Partial<PanelRestore> } | undefined)?.restore;
+    this.output.info(`bias panel: restoring ${JSON.stringify(restore ?? null)} after a window reload`);
+    const isFile = async (p: unknown) => typeof p === 'string' && (await stat(p).then((s) => s.isFile(), () => false));
+    try {
+      if (restore?.kind === 'last-run' && typeof restore.runDir === 'string' && typeof restore.reportPath === 'string' && (await isFile(restore.reportPath))) {
+        const run: RunRecord = { runDir: restore.runDir, reportPath: restore.reportPath, finishedAt: Date.now() };
+        const source = await this.runSource(run, RUN_KEY, { kind: 'last-run', runDir: run.runDir, reportPath: run.reportPath });
+        if (source) return this.present(source, false, panel);
+      } else if (restore?.kind === 'file' && typeof restore.path === 'string' && (await isFile(restore.path))) {
+        await this.showFile(vscode.Uri.file(restore.path), panel);
+        return;
+      }
+    } catch (err) {
+      this.output.warn(`bias panel: could not restore ${JSON.stringify(restore)}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    // What it showed is gone (a deleted run, a moved profile): close it rather than leave an empty tab.
+    this.output.info(`bias panel: nothing to restore (${JSON.stringify(restore ?? null)}); closing it`);
+    panel.dispose();
+  }
+
+  /** gla.showClassInBiasPanel: selects, scrolls to and focuses a class's row in the panel under `key`. */
+  async selectClass(key: string, className: string): Promise<boolean> {
+    const open = this.panels.get(key);
+    if (!open) return false;
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), PAINT_TIMEOUT_MS));
+    if ((await Promise.race([open.painted.promise, timeout])) === 'timeout' || !open.page) {
+      throw new Error(`the bias panel did not load within ${PAINT_TIMEOUT_MS / 1000} s`);
+    }
+    return open.page.selectClass(className);
+  }
+
   /** GLA: Open Bias Profile…: a {classes, prior} JSON such as CLIP's ImageNet prior, or a run's report.json. */
-  async showFile(uri: vscode.Uri): Promise<void> {
+  async showFile(uri: vscode.Uri, adopt?: vscode.WebviewPanel, options: { keepIfShown?: boolean } = {}): Promise<string> {
+    const shown = this.panels.get(uri.fsPath);
+    if (!adopt && options.keepIfShown && shown?.source) {
+      shown.panel.reveal(undefined, false);
+      return uri.fsPath;
+    }
     let json: unknown;
     let nonFinite = false;
     try {
@@ -70,9 +138,10 @@ export class BiasPanel implements vscode.Disposable {
       throw new Error(`cannot read ${uri.fsPath} as JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (isRunReport(json)) {
-      const source = await this.runSource({ runDir: dirname(uri.fsPath), reportPath: uri.fsPath, finishedAt: Date.now() }, uri.fsPath, { json, nonFinite });
-      if (source) this.present(source, true);
-      return;
+      const source = await this.runSource({ runDir: dirname(uri.fsPath), reportPath: uri.fsPath, finishedAt: Date.now() }, uri.fsPath, { kind: 'file', path: uri.fsPath }, { json, nonFinite });
+      if (!source) throw new Error(`cannot show ${uri.fsPath}`);
+      this.present(source, true, adopt);
+      return uri.fsPath;
     }
     if (!isBiasProfile(json)) {
       throw new Error(`${basename(uri.fsPath)} is not a bias profile: expected {"classes": [names…], "prior": [numbers…]} or a run's report.json`);
@@ -81,16 +150,19 @@ export class BiasPanel implements vscode.Disposable {
     this.present(
       {
         key: uri.fsPath,
-        title: `GLA Bias · ${basename(uri.fsPath)}`,
+        title: profilePanelTitle(basename(uri.fsPath)),
         kind: 'profile',
         data: () => panelDataFromProfile(json, basename(uri.fsPath), nonFinite),
         exportDefault: vscode.Uri.joinPath(folder, `${basename(uri.fsPath, '.json')}-classes.csv`),
+        restore: { kind: 'file', path: uri.fsPath },
       },
       true,
+      adopt,
     );
+    return uri.fsPath;
   }
 
-  private async runSource(run: RunRecord, key: string, parsed?: { json: unknown; nonFinite: boolean }): Promise<PanelSource | undefined> {
+  private async runSource(run: RunRecord, key: string, restore: PanelRestore, parsed?: { json: unknown; nonFinite: boolean }): Promise<PanelSource | undefined> {
     let read = parsed;
     if (!read) {
       try {
@@ -101,7 +173,7 @@ export class BiasPanel implements vscode.Disposable {
       }
     }
     const { json: report, nonFinite } = read;
-    const r = (typeof report === 'object' && report ? report : {}) as { runId?: unknown; dataset?: { root?: unknown; manifest?: unknown } };
+    const r = (typeof report === 'object' && report ? report : {}) as { createdAt?: unknown; dataset?: { root?: unknown; manifest?: unknown } };
     // report.json names the dataset by absolute path; a hand-moved or fixture report may name it relative to the run.
     const datasetRoot = typeof r.dataset?.root === 'string' ? resolve(run.runDir, r.dataset.root) : undefined;
     let manifestPath = typeof r.dataset?.manifest === 'string' ? resolve(run.runDir, r.dataset.manifest) : undefined;
@@ -110,7 +182,7 @@ export class BiasPanel implements vscode.Disposable {
     const predictionsCsv = await readFile(join(run.runDir, 'predictions.csv'), 'utf8').catch(() => undefined);
     return {
       key,
-      title: `GLA Bias · ${typeof r.runId === 'string' ? r.runId : basename(run.runDir)}`,
+      title: runPanelTitle(datasetRoot, run.runDir, r.createdAt, run.finishedAt),
       kind: 'run',
       data: (webview) =>
         panelDataFromReport({
@@ -126,10 +198,11 @@ export class BiasPanel implements vscode.Disposable {
       datasetRoot,
       manifestPath,
       exportDefault: vscode.Uri.file(join(run.runDir, 'bias-classes.csv')),
+      restore,
     };
   }
 
-  private present(source: PanelSource, reveal: boolean): void {
+  private present(source: PanelSource, reveal: boolean, adopt?: vscode.WebviewPanel): void {
     const media = vscode.Uri.joinPath(this.context.extensionUri, 'media');
     const bundled = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'media');
     const options: vscode.WebviewOptions & vscode.WebviewPanelOptions = {
@@ -140,24 +213,37 @@ export class BiasPanel implements vscode.Disposable {
       localResourceRoots: [media, bundled, ...(source.datasetRoot ? [vscode.Uri.file(source.datasetRoot)] : [])],
     };
     let open = this.panels.get(source.key);
-    if (!open) {
-      const panel = vscode.window.createWebviewPanel(BiasPanel.viewType, source.title, vscode.ViewColumn.Active, options);
-      open = { panel };
-      this.panels.set(source.key, open);
-      const created = open;
-      panel.onDidDispose(() => {
-        created.endpoint?.dispose();
-        if (this.panels.get(source.key) === created) this.panels.delete(source.key);
-      });
+    if (adopt && open?.panel !== adopt) {
+      // A restored panel takes the place of one opened meanwhile under the same key.
+      open?.panel.dispose();
+      open = this.track(source.key, adopt);
+      adopt.webview.options = options;
+    } else if (!open) {
+      open = this.track(source.key, vscode.window.createWebviewPanel(BiasPanel.viewType, source.title, vscode.ViewColumn.Active, options));
     } else {
       open.panel.webview.options = options;
       if (reveal) open.panel.reveal(undefined, false);
     }
     open.panel.title = source.title;
-    open.endpoint?.dispose();
-    open.endpoint = webviewEndpoint(open.panel.webview, PANEL_HOST_METHODS);
+    open.source = source;
+    open.link?.dispose();
+    open.painted = deferred();
     const webview = open.panel.webview;
-    expose(this.host(source, source.data(webview)), open.endpoint);
+    const data = source.data(webview);
+    const hostEnd = webviewEndpoint(webview, PANEL_HOST_METHODS);
+    const pageEnd = pageEndpoint(webview);
+    const page = wrap<PanelPage>(pageEnd);
+    const current = open;
+    // The page follows the disk: a move, its undo, or a file moved by hand flips "Move there" / "moved".
+    const watch = source.datasetRoot ? watchMovedImages(source.datasetRoot, data.images.labelIssues, (moved) => void current.page?.setMoved(moved).catch(() => undefined)) : undefined;
+    expose(this.host(source, data, current, () => watch?.moved ?? []), hostEnd);
+    open.page = page;
+    open.link = new vscode.Disposable(() => {
+      watch?.dispose();
+      hostEnd.dispose();
+      page[releaseProxy]();
+      pageEnd.dispose();
+    });
     webview.html = panelHtml({
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(bundled, 'panel.js')).toString(),
@@ -166,10 +252,27 @@ export class BiasPanel implements vscode.Disposable {
     });
   }
 
+  private track(key: string, panel: vscode.WebviewPanel): OpenPanel {
+    const open: OpenPanel = { panel, painted: deferred() };
+    this.panels.set(key, open);
+    panel.onDidDispose(() => {
+      open.link?.dispose();
+      if (this.panels.get(key) === open) this.panels.delete(key);
+    });
+    // VS Code drops a hidden panel's page and loads it again when shown: wait for that page's paint next time.
+    panel.onDidChangeViewState(() => {
+      if (!panel.visible) open.painted = deferred();
+    });
+    return open;
+  }
+
   /** What the page may call. Arguments come from the page, so each is checked. */
-  private host(source: PanelSource, data: PanelData): PanelHost {
+  private host(source: PanelSource, data: PanelData, open: OpenPanel, moved: () => string[]): PanelHost {
     return {
-      load: async () => data,
+      load: async () => {
+        this.output.debug(`bias panel: the page asked for ${source.key}'s data`);
+        return { ...data, images: { ...data.images, moved: moved() }, restore: source.restore };
+      },
       revealClass: async (name: unknown) => this.revealClass(source, String(name)),
       openImage: async (path: unknown) => {
         const file = source.datasetRoot && typeof path === 'string' ? datasetFile(source.datasetRoot, path) : undefined;
@@ -193,7 +296,9 @@ export class BiasPanel implements vscode.Disposable {
         return { path: target.fsPath };
       },
       moveToSuggestedClass: async (path: unknown) => this.moveToSuggestedClass(source, data, String(path)),
+      openFailedFile: async (path: unknown) => this.openFailedFile(source, String(path)),
       firstPaint: async (t: FirstPaint) => {
+        open.painted.resolve();
         const ms = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(1) : '?');
         this.output.info(
           `bias panel: first paint ${ms(t?.sinceScriptStart)} ms after the panel script started (${Number(t?.classes)} classes; ` +
@@ -225,6 +330,24 @@ export class BiasPanel implements vscode.Disposable {
     return applied ? { moved: true, message: `Moved to ${target}. Re-run the analysis to update the report.` } : { moved: false, message: `Could not move ${issue.path}.` };
   }
 
+  /** A file the run could not read: opened where VS Code can show it, else shown in the Explorer. */
+  private async openFailedFile(source: PanelSource, path: string): Promise<void> {
+    const file = source.datasetRoot ? datasetFile(source.datasetRoot, path) : undefined;
+    if (!file) throw new Error('that file is not inside the dataset folder');
+    const uri = vscode.Uri.file(file);
+    const info = await stat(file).catch(() => undefined);
+    if (!info) throw new Error(`${path} no longer exists`);
+    if (info.isFile()) {
+      try {
+        await vscode.commands.executeCommand('vscode.open', uri, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+        return;
+      } catch (err) {
+        this.output.info(`bias panel: cannot open ${file} (${err instanceof Error ? err.message : String(err)}); revealing it instead`);
+      }
+    }
+    await vscode.commands.executeCommand('revealInExplorer', uri);
+  }
+
   private async revealClass(source: PanelSource, name: string): Promise<RevealResult> {
     const say = (message: string): RevealResult => {
       void vscode.window.showInformationMessage(`GLA: ${message}`);
@@ -247,7 +370,7 @@ export class BiasPanel implements vscode.Disposable {
 
   dispose(): void {
     for (const open of [...this.panels.values()]) {
-      open.endpoint?.dispose();
+      open.link?.dispose();
       open.panel.dispose();
     }
     this.panels.clear();

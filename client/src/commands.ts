@@ -16,6 +16,14 @@ export const Commands = {
   restartWorker: 'gla.restartWorker',
   /** The model: line's quick fix, from the language server: `[{ manifest: <gla.yaml file URI> }]`. */
   chooseModelFolder: 'gla.chooseModelFolder',
+  /**
+   * Opens (or reveals) a run's bias panel and selects, scrolls to and focuses one class's row. One argument:
+   * `{ className: string, runDir?: string }` — className as report.json's classes[].name (the class folder), runDir
+   * the run's folder (`.gla/runs/<id>`; default: the workspace's last run). Resolves to true when the row was found.
+   * Hidden from the palette; hovers and code actions link to it as
+   * `command:gla.showClassInBiasPanel?${encodeURIComponent(JSON.stringify([{ className, runDir }]))}`.
+   */
+  showClassInBiasPanel: 'gla.showClassInBiasPanel',
 } as const;
 
 type Handler = (ctx: GlaContext, ...args: unknown[]) => Promise<unknown>;
@@ -36,6 +44,7 @@ export function registerCommands(ctx: GlaContext): vscode.Disposable[] {
     register(Commands.analyzeDataset, async () => (await import('./commands/analyze-dataset')).analyzeDataset),
     register(Commands.classifyFolder, async () => (await import('./commands/classify-folder')).classifyFolder),
     register(Commands.showBiasPanel, async () => (await import('./commands/open-last-report')).showBiasPanel),
+    register(Commands.showClassInBiasPanel, async () => (await import('./commands/show-class-in-bias-panel')).showClassInBiasPanel),
     register(Commands.openBiasProfile, async () => (await import('./commands/open-bias-profile')).openBiasProfile),
     register(Commands.openLastReport, async () => (await import('./commands/open-last-report')).openLastReport),
     register(Commands.selectModel, async () => (await import('./commands/select-model')).selectModel),

@@ -34,6 +34,8 @@ export function activate(context: vscode.ExtensionContext): void {
     worker,
     ctx.biasPanel,
     ...registerCommands(ctx),
+    // After a window reload VS Code hands back each bias panel with the state its page saved.
+    vscode.window.registerWebviewPanelSerializer(BiasPanel.viewType, { deserializeWebviewPanel: (panel, state) => ctx.biasPanel.restore(panel, state) }),
     worker.onDidChangeState((state) => statusBar.setWorkerState(state)),
     worker.onStatus((status) => {
       statusBar.setStatus(status);

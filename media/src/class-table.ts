@@ -52,13 +52,14 @@ export class ClassTable {
     this.run = data.kind === 'run';
     this.scale = priorScale(data.classes);
     this.positionOf = new Int32Array(data.classes.length).fill(-1);
+    // Every header names its unit, and its tooltip says how the number is made.
     this.columns = [
-      { label: 'Class', description: 'class name', className: 'c-name', sort: 'name' },
-      { label: 'q', description: "CLIP's pre-training prior of the class", className: 'c-num c-q', sort: 'q' },
-      { label: 'Bias', description: 'log(C·q): nats above or below the uniform prior 1/C', className: 'c-num c-bias', sort: 'bias' },
+      { label: 'Class', description: 'class folder name, then the prompt CLIP read (in quotes) where it differs', className: 'c-name', sort: 'name' },
+      { label: 'q', description: "q: CLIP's pre-training prior of the class, a probability from 0 to 1 (uniform is 1/C)", className: 'c-num c-q', sort: 'q' },
+      { label: 'Bias (nats)', description: 'bias in nats: log(C·q), above (+) or below (−) the uniform prior 1/C', className: 'c-num c-bias', sort: 'bias' },
       {
         label: 'q, log scale',
-        description: 'q on a log scale; the bar runs from the uniform prior to q, its length is the bias',
+        description: 'q on a log scale (ticks are probabilities); the bar runs from the uniform prior 1/C (dashed) to q, its length is the bias in nats',
         className: 'c-chart c-prior',
         sort: 'bias',
         axis: () => axis(this.scale.ticks),
@@ -67,15 +68,15 @@ export class ClassTable {
     if (this.run) {
       this.columns.push(
         {
-          label: 'Recall: zero-shot → GLA',
-          description: `recall on the evaluation split, top to bottom: ${data.models.map((k) => data.modelLabels[k]).join(', ')}`,
+          label: 'Recall (%): zero-shot → GLA',
+          description: `recall in percent on the evaluation split, top to bottom: ${data.models.map((k) => data.modelLabels[k]).join(', ')}`,
           className: 'c-chart c-recall',
           sort: 'gain',
           axis: () => axis(RECALL_TICKS),
         },
-        { label: 'Gain', description: 'GLA recall minus zero-shot recall, in percentage points', className: 'c-num c-gain', sort: 'gain' },
-        { label: 'Images', description: 'labelled images: train + val + test', className: 'c-num c-support', sort: 'support' },
-        { label: 'Issues', description: 'suspected mislabelled images given this class', className: 'c-num c-issues' },
+        { label: 'Gain (pts)', description: 'gain in percentage points: GLA recall − zero-shot recall', className: 'c-num c-gain', sort: 'gain' },
+        { label: 'Images', description: 'labelled images, a count: train + val + test', className: 'c-num c-support', sort: 'support' },
+        { label: 'Label issues', description: 'suspected mislabelled images given this class, a count', className: 'c-num c-issues' },
       );
     }
     this.element = h('div', { class: `grid ${this.run ? 'grid-run' : 'grid-profile'}`, role: 'grid', 'aria-label': 'Classes', 'aria-colcount': this.columns.length });
@@ -211,7 +212,8 @@ export class ClassTable {
     const name = h('span', { class: 'name' });
     const prompt = h('span', { class: 'prompt' });
     const group = h('span', { class: 'group' });
-    cells[0].append(h('span', { class: 'strong-mark', 'aria-hidden': 'true' }), name, prompt, group);
+    // Name and prompt share one box in which only the prompt shrinks: the name is cut only once the prompt is gone.
+    cells[0].append(h('span', { class: 'strong-mark', 'aria-hidden': 'true' }), h('span', { class: 'names' }, name, prompt), group);
     const priorChart = new PriorChart(this.scale);
     cells[3].append(priorChart.svg);
     const recallChart = this.run ? new RecallChart(this.data.models) : undefined;

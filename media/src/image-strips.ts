@@ -8,14 +8,16 @@ import { percent } from './format';
 export class ImageStrips {
   readonly element: HTMLElement;
   private readonly lists: { title: string; images: PanelImage[]; total: number; verb: string; list: HTMLElement; heading: HTMLElement; movable: boolean }[] = [];
-  /** Images moved in this session: their buttons stay disabled across re-filtering. */
-  private readonly moved = new Set<string>();
+  /** Suspected label errors now in their suggested folder, as the extension last read the disk. */
+  private moved: Set<string>;
+  private shown: Set<string> | null = null;
 
   constructor(
     data: PanelData,
     private readonly open: (path: string) => void,
     private readonly move: (path: string) => Promise<boolean>,
   ) {
+    this.moved = new Set(data.images.moved);
     this.element = h('section', { class: 'images', 'aria-label': 'Images to re-check' });
     const add = (title: string, images: PanelImage[], total: number, verb: string, empty: string, movable = false) => {
       const heading = h('h2', {});
@@ -36,12 +38,19 @@ export class ImageStrips {
 
   /** Only the images of the classes the table shows; null: all. */
   show(classes: Set<string> | null): void {
+    this.shown = classes;
     for (const l of this.lists) {
       const picked = classes ? l.images.filter((i) => classes.has(i.given)) : l.images;
       const capped = l.total > l.images.length ? `, first ${l.images.length} of ${l.total}` : '';
       l.heading.textContent = `${l.title} (${classes ? `${picked.length} of ${l.images.length} for the shown classes` : l.images.length}${capped})`;
       l.list.replaceChildren(...picked.map((img) => this.thumb(img, l.verb, l.movable)));
     }
+  }
+
+  /** What the disk says now (a move, its undo, a move by hand): each "Move there" / "moved" follows. */
+  setMoved(paths: string[]): void {
+    this.moved = new Set(paths);
+    this.show(this.shown);
   }
 
   private thumb(img: PanelImage, verb: string, movable: boolean): HTMLElement {
@@ -72,7 +81,7 @@ export class ImageStrips {
           this.moved.add(img.path);
           move.textContent = 'moved';
         } else {
-          move.disabled = false;
+          move.disabled = this.moved.has(img.path);
         }
       });
       item.append(move);

@@ -2,25 +2,27 @@
 // for its data over comlink, draws header, summary cards, images to re-check, confusions and the class table, and
 // reports how long the first paint took.
 import { afterNextPaint, scriptStart } from './paint-clock';
-import { wrap } from 'comlink';
-import type { ClassFinding, ClassGroup, PanelData, PanelHost } from '../../client/src/bias-panel-api';
+import { expose, wrap } from 'comlink';
+import type { ClassFinding, ClassGroup, PanelData, PanelHost, PanelPage, PanelSavedState } from '../../client/src/bias-panel-api';
 import { ClassTable } from './class-table';
 import { DEFAULT_VIEW, FIRST_DIRECTION, describeView, visibleClasses, type SortKey, type ViewState } from './class-view';
 import { confusionList } from './confusion-list';
 import { h, s } from './dom';
+import { failedFiles } from './failed-files';
 import { extensionEndpoint, type VsCodeApi } from './host-endpoint';
 import { ImageStrips } from './image-strips';
 import { modelSwatch, summaryCards } from './summary-cards';
 
-/** What survives the panel being hidden and shown again (VS Code reloads a hidden webview's page). */
-interface SavedState {
-  source: string;
+/**
+ * What survives the panel being hidden and shown again (VS Code reloads a hidden webview's page), and a window
+ * reload: `restore` tells the extension's serializer what to show again.
+ */
+interface SavedState extends PanelSavedState {
   view: ViewState;
-  scrollY: number;
 }
 
 const vscode: VsCodeApi = acquireVsCodeApi();
-const host = wrap<PanelHost>(extensionEndpoint(vscode));
+const host = wrap<PanelHost>(extensionEndpoint(vscode, 'host'));
 const app = document.getElementById('app')!;
 
 class BiasPanelPage {
@@ -34,7 +36,7 @@ class BiasPanelPage {
   private order: number[] = [];
 
   constructor(private readonly data: PanelData) {
-    const saved = vscode.getState() as SavedState | undefined;
+    const saved = vscode.getState() as Partial<SavedState> | undefined;
     this.view = saved?.source === data.source ? { ...DEFAULT_VIEW, ...saved.view } : { ...DEFAULT_VIEW };
     this.table = new ClassTable(data, { activate: (i) => void this.reveal(i), sort: (key) => this.sortBy(key) });
     this.count = h('span', { class: 'count', 'aria-live': 'polite' });
@@ -60,6 +62,8 @@ class BiasPanelPage {
     if (data.missing.length) {
       parts.push(h('div', { class: 'notice', role: 'note' }, h('strong', {}, 'Shown as far as the data allows: '), h('ul', {}, ...data.missing.map((m) => h('li', {}, m)))));
     }
+    const failed = failedFiles(data.failed, (path) => void this.openFailedFile(path));
+    if (failed) parts.push(failed);
     parts.push(summaryCards(data));
     if (data.kind === 'run') parts.push(h('div', { class: 'lower' }, confusionList(data), this.images!.element));
     const toolbar = this.toolbar();
@@ -160,13 +164,31 @@ class BiasPanelPage {
     this.save();
   }
 
+  /** The extension asks for a class (gla.showClassInBiasPanel): filters that hide it are cleared, then its row takes focus. */
+  selectClass(name: string): boolean {
+    const index = this.data.classes.findIndex((c) => c.name === name);
+    if (index < 0) return false;
+    if (!this.order.includes(index)) {
+      this.search.value = '';
+      this.update({ ...DEFAULT_VIEW, sort: this.view.sort, direction: this.view.direction });
+    }
+    document.querySelector('.classes')?.scrollIntoView({ block: 'start' });
+    this.table.setActive(index, true);
+    this.say(`Showing ${name}.`);
+    return true;
+  }
+
+  setMoved(paths: string[]): void {
+    this.images?.setMoved(paths);
+  }
+
   private sortBy(key: SortKey): void {
     const direction = this.view.sort === key ? (this.view.direction === 'ascending' ? 'descending' : 'ascending') : FIRST_DIRECTION[key];
     this.update({ ...this.view, sort: key, direction });
   }
 
   private save(): void {
-    const state: SavedState = { source: this.data.source, view: this.view, scrollY: window.scrollY };
+    const state: SavedState = { restore: this.data.restore, source: this.data.source, view: this.view, scrollY: window.scrollY };
     vscode.setState(state);
   }
 
@@ -203,6 +225,14 @@ class BiasPanelPage {
     }
   }
 
+  private async openFailedFile(path: string): Promise<void> {
+    try {
+      await host.openFailedFile(path);
+    } catch (err) {
+      this.say(`Could not open ${path}: ${errorText(err)}`);
+    }
+  }
+
   private async exportCsv(): Promise<void> {
     try {
       const done = await host.exportCsv(this.order, describeView(this.view, this.order.length, this.data.classes.length));
@@ -217,11 +247,36 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The extension's calls into the page; they wait for the page to be built. */
+let built: (page: BiasPanelPage) => void;
+const pageReady = new Promise<BiasPanelPage>((r) => (built = r));
+const pageApi: PanelPage = {
+  selectClass: async (name: string) => (await pageReady).selectClass(String(name)),
+  setMoved: async (paths: string[]) => (await pageReady).setMoved(Array.isArray(paths) ? paths.map(String) : []),
+};
+expose(pageApi, extensionEndpoint(vscode, 'page'));
+
+/**
+ * Asks again when the extension does not answer: right after a window reload a message can be lost while the
+ * extension host is still starting, and a page that waited forever would stay blank.
+ */
+async function loadData(): Promise<PanelData> {
+  for (let attempt = 1; ; attempt++) {
+    const answer = await Promise.race([host.load(), new Promise<undefined>((r) => setTimeout(r, LOAD_RETRY_MS))]);
+    if (answer) return answer;
+    app.querySelector('.loading')?.replaceChildren(`Loading the bias panel… (asked ${attempt + 1} times)`);
+    if (attempt >= LOAD_ATTEMPTS) throw new Error(`the extension did not answer within ${(LOAD_ATTEMPTS * LOAD_RETRY_MS) / 1000} s`);
+  }
+}
+
+const LOAD_RETRY_MS = 3000;
+const LOAD_ATTEMPTS = 10;
+
 async function main(): Promise<void> {
   const asked = performance.now();
   let data: PanelData;
   try {
-    data = await host.load();
+    data = await loadData();
   } catch (err) {
     app.replaceChildren(h('p', { class: 'error', role: 'alert' }, `The bias panel could not load its data: ${errorText(err)}`));
     app.removeAttribute('aria-busy');
@@ -230,6 +285,7 @@ async function main(): Promise<void> {
   const loaded = performance.now();
   document.body.dataset.panel = data.kind;
   const page = new BiasPanelPage(data);
+  built(page);
   const rendered = performance.now();
   const painted = await afterNextPaint();
   document.body.dataset.firstPaintMs = (painted - scriptStart).toFixed(1);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { after, before, describe, test as nodeTest, type TestContext } from 'node:test';
+import { runPanelTitle } from '../../client/src/panel-title';
 import type { ClassReport, ModelKind, Report } from '../../server/src/engine/report';
 import { generatedFixtures } from '../helpers/paths';
 import { BiasPanelView, panelNumber } from './bias-panel-view';
@@ -140,7 +141,7 @@ describe('GLA: Analyze Dataset in VS Code', () => {
     const toast = wb.page.locator('.notifications-toasts .notification-toast', { hasText: 'Analyzed' });
     if (await toast.isVisible()) await toast.locator('.monaco-button', { hasText: 'Show Bias Panel' }).click();
     else await wb.runCommand('GLA: Show Bias Panel');
-    await wb.page.locator('.tabs-container .tab.active', { hasText: `GLA Bias · ${report.runId}` }).waitFor({ state: 'visible' });
+    await wb.page.locator('.tabs-container .tab.active', { hasText: runPanelTitle(join(sandbox.workspace, 'shapes'), dirname(reportPath), report.createdAt, Number.NaN) }).waitFor({ state: 'visible' });
     const panel = await BiasPanelView.find(wb, 'run');
 
     // The table: one row per class, most under-predicted first, with q, bias, recall gain, images and label issues.

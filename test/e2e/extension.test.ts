@@ -5,6 +5,7 @@ import { copyFileSync, cpSync, existsSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { after, before, describe, test as nodeTest, type TestContext } from 'node:test';
 import { parse } from 'yaml';
+import { runPanelTitle } from '../../client/src/panel-title';
 import { generatedFixtures, sharedDir } from '../helpers/paths';
 import { BiasPanelView, panelNumber } from './bias-panel-view';
 import { CodeServer, STATUS_ITEM_SELECTOR, createSandbox, glaLog, sleep, waitFor, workerPids, type Sandbox } from './harness';
@@ -153,7 +154,7 @@ describe('GLA Studio in VS Code', () => {
   test('GLA: Open Last Report and GLA: Show Bias Panel find the newest run; names render as text; gaps are named', async () => {
     const runDir = join(sandbox.workspace, '.gla', 'runs', fixture.run);
     cpSync(join(generatedFixtures('e2e-workspace'), 'runs', fixture.run), runDir, { recursive: true });
-    const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as { classes: { name: string; bias: number }[] };
+    const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as { createdAt: string; classes: { name: string; bias: number }[] };
 
     await wb.runCommand('GLA: Open Last Report');
     await waitFor('report.json in the editor', async () => {
@@ -162,7 +163,8 @@ describe('GLA Studio in VS Code', () => {
     });
 
     await wb.runCommand('GLA: Show Bias Panel');
-    await wb.page.locator('.tabs-container .tab.active', { hasText: `GLA Bias · ${fixture.run}` }).waitFor({ state: 'visible' });
+    // The tab names the dataset's folder and the run's local date and time, not the run id.
+    await wb.page.locator('.tabs-container .tab.active', { hasText: runPanelTitle(join(sandbox.workspace, 'shapes'), runDir, report.createdAt, Number.NaN) }).waitFor({ state: 'visible' });
     const panel = await BiasPanelView.find(wb, 'run');
     const shown = (await panel.rows()).map((r) => r.name);
     const expected = [...report.classes].sort((a, b) => a.bias - b.bias).map((c) => c.name);
