@@ -318,7 +318,7 @@ export class BiasPanel implements vscode.Disposable {
     if (existsSync(to)) return { moved: false, message: `${target} already exists; nothing was moved.` };
     const choice = await vscode.window.showWarningMessage(
       `Move ${issue.path} from '${issue.given}' to '${issue.other}'?`,
-      { modal: true, detail: `This renames the file in your dataset to ${target} (undo with Edit › Undo). Re-run the analysis to update the report.` },
+      { modal: true, detail: `This renames the file in your dataset to ${target}; the notice that follows can undo it. Re-run the analysis to update the report.` },
       'Move',
     );
     if (choice !== 'Move') return { moved: false, message: 'Not moved.' };
@@ -326,7 +326,16 @@ export class BiasPanel implements vscode.Disposable {
     edit.renameFile(vscode.Uri.file(from), vscode.Uri.file(to), { overwrite: false });
     const applied = await vscode.workspace.applyEdit(edit);
     this.output.info(`bias panel: ${applied ? 'moved' : 'could not move'} ${from} → ${to}`);
-    if (applied) markDone(WalkthroughKeys.labelFixApplied);
+    if (applied) {
+      markDone(WalkthroughKeys.labelFixApplied);
+      // Edit › Undo reaches the rename only from the moved image's editor, so the undo is offered right here too.
+      void vscode.window.showInformationMessage(`GLA: moved ${issue.path} to ${target}.`, 'Undo Move').then(async (undo) => {
+        if (undo !== 'Undo Move' || existsSync(from) || !existsSync(to)) return;
+        const back = new vscode.WorkspaceEdit();
+        back.renameFile(vscode.Uri.file(to), vscode.Uri.file(from), { overwrite: false });
+        this.output.info(`bias panel: ${(await vscode.workspace.applyEdit(back)) ? 'moved back' : 'could not move back'} ${to} → ${from}`);
+      });
+    }
     return applied ? { moved: true, message: `Moved to ${target}. Re-run the analysis to update the report.` } : { moved: false, message: `Could not move ${issue.path}.` };
   }
 

@@ -105,7 +105,8 @@ test('Neovim with the README config: diagnostics, a client-neutral hover, and :G
   // :GlaAnalyze: the documented answer, a run folder that exists, and the README handler's line.
   assert.equal(seen.command?.err, undefined, JSON.stringify(seen.command?.err));
   const result = seen.command!.result!;
-  assert.equal(result.runDir, join(ws.root, '.gla', 'runs', result.summary.runId), 'the run goes to the workspace folder (root_dir)');
+  // No git repository here, so root_dir is the dataset's folder: runs go under it, never above it.
+  assert.equal(result.runDir, join(ws.shapes, '.gla', 'runs', result.summary.runId), 'the run goes to the workspace folder (root_dir)');
   assert.ok(existsSync(join(result.runDir, 'report.json')), result.runDir);
   assert.equal(result.summary.classes, 4);
   assert.equal(result.summary.images, 33);
