@@ -96,6 +96,42 @@ export interface PanelData {
   restore?: PanelRestore;
 }
 
+/**
+ * Every image of a run as predictions.csv lists it, for the confusion matrix and the per-class image grid. Parallel
+ * arrays, one entry per image; classes are indices into PanelData.classes (−1: none, or a name not among them).
+ * Plain JSON (no typed arrays), as the webview channel carries it. Sent after the first paint: it can be large.
+ */
+export interface EvaluationData {
+  /** The split the report's metrics count ("test", or e.g. "cross-validated (no test split)": every labelled image). */
+  evaluatedOn: string;
+  /** Models with predictions in the file, in MODEL_KINDS order. */
+  models: ModelKind[];
+  /** Relative to the dataset root, with / separators. */
+  paths: string[];
+  /** Index into ['train', 'val', 'test', 'none']. */
+  split: number[];
+  given: number[];
+  /** 1: counted in the report's metrics (on the evaluated split, with a known given class). */
+  evaluated: number[];
+  predicted: Partial<Record<ModelKind, number[]>>;
+  /** The model's probability of its own prediction; null where the file has none (runs before this column). */
+  confidence: Partial<Record<ModelKind, (number | null)[]>>;
+  /** Class names in the file that the report does not list (counted, then treated as no class). */
+  unknownNames: number;
+}
+
+/** When the panel's pieces were painted, measured in the page (ms). */
+export interface EvaluationPaint {
+  classes: number;
+  images: number;
+  /** From asking for the evaluation data to the first frame with the confusion matrix drawn. */
+  matrix: number;
+  /** Of which: the comlink round trip that brought the data. */
+  load: number;
+  /** Cells of the matrix drawn in that frame (all of them up to 100 classes; the visible window beyond). */
+  cellsDrawn: number;
+}
+
 /** A file the run could not read. */
 export interface PanelFailedFile {
   /** As report.json names it: relative to the dataset root. */
@@ -154,9 +190,14 @@ export interface PanelHost {
   moveToSuggestedClass(path: string): Promise<{ moved: boolean; message: string }>;
   /** Opens a file the run could not read, or reveals it in the Explorer when VS Code cannot open it. */
   openFailedFile(path: string): Promise<void>;
+  /** Every image's predictions (predictions.csv); null when the run has none or it cannot be read. */
+  evaluation(): Promise<EvaluationData | null>;
+  /** The webview URIs of images (by row of EvaluationData); null for one outside the dataset folder. */
+  imageSources(rows: number[]): Promise<(string | null)[]>;
+  evaluationPainted(timing: EvaluationPaint): Promise<void>;
 }
 
-export const PANEL_HOST_METHODS: readonly (keyof PanelHost)[] = ['load', 'revealClass', 'openImage', 'exportCsv', 'firstPaint', 'moveToSuggestedClass', 'openFailedFile'];
+export const PANEL_HOST_METHODS: readonly (keyof PanelHost)[] = ['load', 'revealClass', 'openImage', 'exportCsv', 'firstPaint', 'moveToSuggestedClass', 'openFailedFile', 'evaluation', 'imageSources', 'evaluationPainted'];
 
 /** The page's side, called by the extension (gla.showClassInBiasPanel, the dataset's file watcher). */
 export interface PanelPage {

@@ -6,11 +6,12 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { PANEL_HOST_METHODS, type FirstPaint, type PanelData, type PanelHost, type PanelPage, type PanelRestore, type RevealResult } from './bias-panel-api';
+import { PANEL_HOST_METHODS, type EvaluationData, type EvaluationPaint, type FirstPaint, type PanelData, type PanelHost, type PanelPage, type PanelRestore, type RevealResult } from './bias-panel-api';
 import { watchMovedImages } from './moved-images-watch';
 import { profilePanelTitle, runPanelTitle } from './panel-title';
 import { isBiasProfile, isRunReport, panelDataFromProfile, panelDataFromReport, parseLenientJson } from './bias-panel-data';
 import { datasetFile } from './dataset-file';
+import { evaluationFromPredictions } from './evaluation-data';
 import { suggestedPath } from './label-fix';
 import { panelHtml } from './bias-panel-html';
 import { classTableCsv } from './bias-table-csv';
@@ -33,6 +34,8 @@ interface PanelSource {
   exportDefault: vscode.Uri;
   /** What the page keeps in its webview state, so the serializer can show the same after a window reload. */
   restore: PanelRestore;
+  /** Every image's predictions, read from predictions.csv when the page first asks (runs only). */
+  evaluation?: () => EvaluationData | null;
 }
 
 interface OpenPanel {
@@ -180,7 +183,15 @@ export class BiasPanel implements vscode.Disposable {
     if (!manifestPath && datasetRoot && existsSync(join(datasetRoot, 'gla.yaml'))) manifestPath = join(datasetRoot, 'gla.yaml');
     if (manifestPath && !existsSync(manifestPath)) manifestPath = undefined;
     const predictionsCsv = await readFile(join(run.runDir, 'predictions.csv'), 'utf8').catch(() => undefined);
+    let evaluation: EvaluationData | null | undefined;
     return {
+      evaluation: () => {
+        if (evaluation !== undefined) return evaluation;
+        const names = (Array.isArray((report as { classes?: unknown }).classes) ? (report as { classes: unknown[] }).classes : []).map((c) => String((c as { name?: unknown })?.name ?? ''));
+        const on = typeof (report as { evaluatedOn?: unknown }).evaluatedOn === 'string' ? (report as { evaluatedOn: string }).evaluatedOn : 'test';
+        evaluation = predictionsCsv === undefined ? null : evaluationFromPredictions(predictionsCsv, names, on);
+        return evaluation;
+      },
       key,
       title: runPanelTitle(datasetRoot, run.runDir, r.createdAt, run.finishedAt),
       kind: 'run',
@@ -297,6 +308,27 @@ export class BiasPanel implements vscode.Disposable {
       },
       moveToSuggestedClass: async (path: unknown) => this.moveToSuggestedClass(source, data, String(path)),
       openFailedFile: async (path: unknown) => this.openFailedFile(source, String(path)),
+      evaluation: async () => {
+        const started = performance.now();
+        const out = source.evaluation?.() ?? null;
+        this.output.debug(`bias panel: evaluation data for ${out?.paths.length ?? 0} images in ${(performance.now() - started).toFixed(1)} ms`);
+        return out;
+      },
+      imageSources: async (rows: unknown) => {
+        const paths = source.evaluation?.()?.paths ?? [];
+        const list = Array.isArray(rows) ? rows.slice(0, 2000) : [];
+        return list.map((r) => {
+          const path = Number.isInteger(r) ? paths[r as number] : undefined;
+          const file = path && source.datasetRoot ? datasetFile(source.datasetRoot, path) : undefined;
+          return file ? open.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString() : null;
+        });
+      },
+      evaluationPainted: async (t: EvaluationPaint) => {
+        const ms = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(1) : '?');
+        this.output.info(
+          `bias panel: confusion matrix painted ${ms(t?.matrix)} ms after asking for its data (${Number(t?.classes)} classes, ${Number(t?.images)} images; data ${ms(t?.load)} ms, ${Number(t?.cellsDrawn)} cells drawn)`,
+        );
+      },
       firstPaint: async (t: FirstPaint) => {
         open.painted.resolve();
         const ms = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(1) : '?');

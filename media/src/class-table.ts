@@ -1,9 +1,9 @@
 // The class table: an ARIA grid whose rows are virtualised against the page's scroll. Only the rows on screen (plus
 // a few either side, plus the focused one) are in the DOM, each reused as the view scrolls, so 10 000 classes cost
 // what 40 do. One tab stop (the active row); arrows, Page Up/Down, Home/End move it; Enter or Space acts on it.
-import type { PanelClass, PanelData } from '../../client/src/bias-panel-api';
+import type { ModelKind, PanelClass, PanelData } from '../../client/src/bias-panel-api';
 import { PriorChart, RecallChart, RECALL_TICKS, axis, priorScale, type PriorScale } from './charts';
-import { recallGain, totalSupport, type SortKey, type ViewState } from './class-view';
+import { classScores, recallGain, totalSupport, type SortKey, type ViewState } from './class-view';
 import { h } from './dom';
 import { NA, count, nats, percent, points, prior } from './format';
 
@@ -44,6 +44,8 @@ export class ClassTable {
   private readonly pool: RowView[] = [];
   private active = -1;
   private scheduled = 0;
+  private model: ModelKind = 'gla';
+  private readonly scoreHeaders: { cell: HTMLElement; what: string; col: Column }[] = [];
 
   constructor(
     private readonly data: PanelData,
@@ -75,6 +77,9 @@ export class ClassTable {
           axis: () => axis(RECALL_TICKS),
         },
         { label: 'Gain (pts)', description: 'gain in percentage points: GLA recall − zero-shot recall', className: 'c-num c-gain', sort: 'gain' },
+        { label: 'P (%)', description: '', className: 'c-num c-precision', sort: 'precision' },
+        { label: 'R (%)', description: '', className: 'c-num c-recall-n', sort: 'recall' },
+        { label: 'F1 (%)', description: '', className: 'c-num c-f1', sort: 'f1' },
         { label: 'Images', description: 'labelled images, a count: train + val + test', className: 'c-num c-support', sort: 'support' },
         { label: 'Label issues', description: 'suspected mislabelled images given this class, a count', className: 'c-num c-issues' },
       );
@@ -119,7 +124,15 @@ export class ClassTable {
     return this.active;
   }
 
+  /** What the P, R and F1 headers say, for the model now picked. */
+  private static scoreDescription(className: string, model: string): string {
+    if (className.includes('c-precision')) return `precision in percent under ${model} on the evaluation split: of the images it predicts as the class, the share labelled so`;
+    if (className.includes('c-recall-n')) return `recall in percent under ${model} on the evaluation split: of the class's images, the share it predicts right`;
+    return `F1 in percent under ${model}: the harmonic mean of its precision and recall (0 when it gets none right)`;
+  }
+
   private headerCell(col: Column, i: number): HTMLElement {
+    if (col.sort === 'precision' || col.sort === 'recall' || col.sort === 'f1') col.description = ClassTable.scoreDescription(col.className, this.data.modelLabels[this.model]);
     const cell = h('div', { class: `cell ${col.className}`, role: 'columnheader', 'aria-colindex': i + 1, title: col.description });
     const label = col.sort
       ? h('button', { class: 'sort', type: 'button', 'aria-label': `${col.label}: ${col.description}. Sort by it.` }, h('span', { class: 'label' }, col.label), h('span', { class: 'arrow', 'aria-hidden': 'true' }))
@@ -131,7 +144,21 @@ export class ClassTable {
     }
     cell.append(label);
     if (col.axis) cell.append(col.axis());
+    if (col.sort === 'precision' || col.sort === 'recall' || col.sort === 'f1') this.scoreHeaders.push({ cell, what: col.label, col });
     return cell;
+  }
+
+  /** The model whose precision, recall and F1 the rows show: headers say it, every shown row is redrawn. */
+  setModel(model: ModelKind): void {
+    if (model === this.model) return;
+    this.model = model;
+    const label = this.data.modelLabels[model];
+    for (const { cell, what, col } of this.scoreHeaders) {
+      const description = ClassTable.scoreDescription(col.className, label);
+      cell.title = description;
+      cell.querySelector('button')?.setAttribute('aria-label', `${what}: ${description}. Sort by it.`);
+    }
+    for (const [index, row] of this.shown) row.update(this.data.classes[index], this.positionOf[index]);
   }
 
   /** Shows the sort on the headers (aria-sort and an arrow). */
@@ -222,7 +249,7 @@ export class ClassTable {
     const update = (c: PanelClass, position: number) => {
       element.style.top = `${position * ROW_HEIGHT}px`;
       element.setAttribute('aria-rowindex', String(position + 2));
-      const description = describeClass(c, this.data);
+      const description = describeClass(c, this.data, this.model);
       element.setAttribute('aria-label', description);
       element.title = description;
       element.classList.toggle('strong', c.finding === 'biased-against');
@@ -240,9 +267,13 @@ export class ClassTable {
         const gain = recallGain(c);
         cells[5].textContent = points(gain);
         cells[5].dataset.tone = gain === null ? '' : gain > 1e-9 ? 'up' : gain < -1e-9 ? 'down' : '';
+        const scores = classScores(c, this.model);
+        cells[6].textContent = percent(scores.precision);
+        cells[7].textContent = percent(scores.recall);
+        cells[8].textContent = percent(scores.f1);
         const support = totalSupport(c);
-        cells[6].textContent = support === null ? NA : count(support);
-        cells[7].textContent = c.labelIssues ? String(c.labelIssues) : '';
+        cells[9].textContent = support === null ? NA : count(support);
+        cells[10].textContent = c.labelIssues ? String(c.labelIssues) : '';
       }
     };
     return { element, update };
@@ -280,13 +311,15 @@ export class ClassTable {
 }
 
 /** The row's spoken label and hover: "recall zero-shot 20%, debiased 70%, fine-tuned (probe) 85%, naive ensemble 88%, GLA 90%". */
-function describeClass(c: PanelClass, data: PanelData): string {
+function describeClass(c: PanelClass, data: PanelData, model: ModelKind): string {
   const run = data.kind === 'run';
   const parts = [`${c.name}${c.prompt ? ` (“${c.prompt}”)` : ''}`, `q ${prior(c.prior)}`, `bias ${nats(c.bias)} nats`];
   if (c.group) parts.push(c.group);
   if (run) {
     const r = c.recall;
     parts.push(`recall ${data.models.map((k) => `${data.modelLabels[k]} ${percent(r?.[k])}`).join(', ')}`);
+    const scores = classScores(c, model);
+    parts.push(`under ${data.modelLabels[model]}: precision ${percent(scores.precision)}, recall ${percent(scores.recall)}, F1 ${percent(scores.f1)}`);
     const support = totalSupport(c);
     parts.push(`${support === null ? NA : count(support)} images`);
     if (c.labelIssues) parts.push(`${c.labelIssues} suspected label ${c.labelIssues === 1 ? 'error' : 'errors'}`);

@@ -1,8 +1,9 @@
 // Which classes the table shows, in which order: sort key and direction, group and flag filters, and a search.
-import type { ClassFinding, ClassGroup, PanelClass } from '../../client/src/bias-panel-api';
+import type { ClassFinding, ClassGroup, ModelKind, PanelClass } from '../../client/src/bias-panel-api';
+import { f1Score } from '../../client/src/evaluation-data';
 import { FINDING_LABELS } from '../../server/src/engine/class-findings';
 
-export type SortKey = 'bias' | 'q' | 'gain' | 'name' | 'support';
+export type SortKey = 'bias' | 'q' | 'gain' | 'name' | 'support' | 'precision' | 'recall' | 'f1';
 export type SortDirection = 'ascending' | 'descending';
 
 export interface ViewState {
@@ -14,12 +15,33 @@ export interface ViewState {
   findings: ClassFinding[];
   withLabelIssues: boolean;
   search: string;
+  /** The model whose precision, recall and F1 the table shows, and the confusion matrix and image grid use. */
+  model: ModelKind;
 }
 
-export const DEFAULT_VIEW: ViewState = { sort: 'bias', direction: 'ascending', groups: [], findings: [], withLabelIssues: false, search: '' };
+export const DEFAULT_VIEW: ViewState = { sort: 'bias', direction: 'ascending', groups: [], findings: [], withLabelIssues: false, search: '', model: 'gla' };
 
-/** The direction a column sorts in when first picked: most under-predicted, largest gain, most images first. */
-export const FIRST_DIRECTION: Record<SortKey, SortDirection> = { bias: 'ascending', q: 'ascending', gain: 'descending', name: 'ascending', support: 'descending' };
+/**
+ * The direction a column sorts in when first picked: most under-predicted, largest gain, most images first, and the
+ * weakest classes first for precision, recall and F1.
+ */
+export const FIRST_DIRECTION: Record<SortKey, SortDirection> = {
+  bias: 'ascending',
+  q: 'ascending',
+  gain: 'descending',
+  name: 'ascending',
+  support: 'descending',
+  precision: 'ascending',
+  recall: 'ascending',
+  f1: 'ascending',
+};
+
+/** Precision, recall and F1 of a class under a model, as report.json gives the first two; null: n/a. */
+export function classScores(c: PanelClass, model: ModelKind): { precision: number | null; recall: number | null; f1: number | null } {
+  const precision = c.precision?.[model] ?? null;
+  const recall = c.recall?.[model] ?? null;
+  return { precision, recall, f1: f1Score(precision, recall) };
+}
 
 export function recallGain(c: PanelClass): number | null {
   const zs = c.recall?.zeroShot ?? null;
@@ -31,8 +53,12 @@ export function totalSupport(c: PanelClass): number | null {
   return c.support ? c.support.train + c.support.val + c.support.test : null;
 }
 
-function sortValue(c: PanelClass, key: SortKey): number | null {
+function sortValue(c: PanelClass, key: SortKey, model: ModelKind): number | null {
   switch (key) {
+    case 'precision':
+    case 'recall':
+    case 'f1':
+      return classScores(c, model)[key];
     case 'bias':
       return c.bias;
     case 'q':
@@ -65,7 +91,7 @@ export function visibleClasses(classes: readonly PanelClass[], view: ViewState):
   const byName = (a: number, b: number) => collator.compare(classes[a].name, classes[b].name);
   if (view.sort === 'name') return out.sort((a, b) => sign * byName(a, b));
   const keys = new Float64Array(classes.length);
-  for (const i of out) keys[i] = sortValue(classes[i], view.sort) ?? NaN;
+  for (const i of out) keys[i] = sortValue(classes[i], view.sort, view.model) ?? NaN;
   return out.sort((a, b) => {
     const ka = keys[a];
     const kb = keys[b];

@@ -3,11 +3,12 @@
 // reports how long the first paint took.
 import { afterNextPaint, scriptStart } from './paint-clock';
 import { expose, wrap } from 'comlink';
-import type { ClassFinding, ClassGroup, PanelData, PanelHost, PanelPage, PanelSavedState } from '../../client/src/bias-panel-api';
+import type { ClassFinding, ClassGroup, EvaluationData, ModelKind, PanelData, PanelHost, PanelPage, PanelSavedState } from '../../client/src/bias-panel-api';
 import { ClassTable } from './class-table';
 import { DEFAULT_VIEW, FIRST_DIRECTION, describeView, visibleClasses, type SortKey, type ViewState } from './class-view';
 import { confusionList } from './confusion-list';
 import { h, s } from './dom';
+import { EvaluationSection, modelSelect } from './evaluation-section';
 import { failedFiles } from './failed-files';
 import { extensionEndpoint, type VsCodeApi } from './host-endpoint';
 import { ImageStrips } from './image-strips';
@@ -29,6 +30,9 @@ class BiasPanelPage {
   private view: ViewState;
   private readonly table: ClassTable;
   private readonly images?: ImageStrips;
+  private readonly evaluation?: EvaluationSection;
+  private readonly tableModel?: HTMLSelectElement;
+  private evaluationData: EvaluationData | null = null;
   private readonly count: HTMLElement;
   private readonly status: HTMLElement;
   private readonly search: HTMLInputElement;
@@ -38,6 +42,8 @@ class BiasPanelPage {
   constructor(private readonly data: PanelData) {
     const saved = vscode.getState() as Partial<SavedState> | undefined;
     this.view = saved?.source === data.source ? { ...DEFAULT_VIEW, ...saved.view } : { ...DEFAULT_VIEW };
+    // A saved model the run lacks (a probe-less run, an older report): its last model, GLA where it has one.
+    if (!data.models.includes(this.view.model)) this.view.model = data.models[data.models.length - 1] ?? 'gla';
     this.table = new ClassTable(data, { activate: (i) => void this.reveal(i), sort: (key) => this.sortBy(key) });
     this.count = h('span', { class: 'count', 'aria-live': 'polite' });
     this.status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
@@ -49,6 +55,18 @@ class BiasPanelPage {
       typing = window.setTimeout(() => this.update({ ...this.view, search: this.search.value }), 80);
     });
     if (data.kind === 'run') this.images = new ImageStrips(data, (path) => void this.openImage(path), (path) => this.moveImage(path));
+    if (data.kind === 'run' && data.models.length) {
+      this.evaluation = new EvaluationSection(data, this.view.model, {
+        model: (model) => this.update({ ...this.view, model }),
+        open: (row) => {
+          const path = this.evaluationData?.paths[row];
+          if (path) void this.openImage(path);
+        },
+        sources: (rows) => host.imageSources(rows),
+      });
+      this.tableModel = modelSelect(data, this.view.model, 'Model whose precision, recall and F1 the table shows');
+      this.tableModel.addEventListener('change', () => this.update({ ...this.view, model: this.tableModel!.value as ModelKind }));
+    }
 
     const exportButton = h('button', { type: 'button', class: 'primary', 'aria-label': 'Export the class table as CSV' }, 'Export CSV…');
     exportButton.addEventListener('click', () => void this.exportCsv());
@@ -65,7 +83,9 @@ class BiasPanelPage {
     const failed = failedFiles(data.failed, (path) => void this.openFailedFile(path));
     if (failed) parts.push(failed);
     parts.push(summaryCards(data));
-    if (data.kind === 'run') parts.push(h('div', { class: 'lower' }, confusionList(data), this.images!.element));
+    // With every image's predictions the workbench below lists each model's confused pairs; without, the report's GLA ones.
+    if (data.kind === 'run') parts.push(h('div', { class: `lower${data.images.predictionsAvailable ? ' images-only' : ''}` }, data.images.predictionsAvailable ? undefined : confusionList(data), this.images!.element));
+    if (this.evaluation && data.images.predictionsAvailable) parts.push(this.evaluation.element);
     const toolbar = this.toolbar();
     parts.push(h('section', { class: 'classes', 'aria-label': 'Classes' }, toolbar, this.table.element));
     // The table's header sticks just under the toolbar, whose height depends on the width (its lines wrap).
@@ -83,6 +103,16 @@ class BiasPanelPage {
 
   get rowsInDom(): number {
     return this.table.rowsInDom;
+  }
+
+  get wantsEvaluation(): boolean {
+    return !!this.evaluation && this.data.images.predictionsAvailable;
+  }
+
+  /** Every image's predictions, asked for after the first paint; returns the matrix cells drawn. */
+  setEvaluation(evaluation: EvaluationData | null): number {
+    this.evaluationData = evaluation;
+    return this.evaluation?.setEvaluation(evaluation) ?? 0;
   }
 
   private toolbar(): HTMLElement {
@@ -148,14 +178,20 @@ class BiasPanelPage {
         legend.append(h('span', { class: 'key', title: label }, modelSwatch(k), h('span', { class: 'label' }, label)));
       }
     }
-    return h('div', { class: 'toolbar' }, h('div', { class: 'line' }, this.search, filters, this.count), h('div', { class: 'line' }, legend, this.status));
+    const line = h('div', { class: 'line' }, this.search, filters);
+    if (this.tableModel) line.append(h('label', { class: 'model-pick' }, 'P, R, F1 under ', this.tableModel));
+    line.append(this.count);
+    return h('div', { class: 'toolbar' }, line, h('div', { class: 'line' }, legend, this.status));
   }
 
   private update(view: ViewState): void {
     this.view = view;
     this.order = visibleClasses(this.data.classes, view);
+    this.table.setModel(view.model);
     this.table.setOrder(this.order);
     this.table.showSort(view);
+    if (this.tableModel) this.tableModel.value = view.model;
+    this.evaluation?.setModel(view.model);
     for (const t of this.toggles) t.button.setAttribute('aria-pressed', String(t.on(view)));
     const total = this.data.classes.length;
     this.count.textContent = this.order.length === total ? `${total.toLocaleString('en-US')} classes` : `Showing ${this.order.length.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} classes`;
@@ -199,6 +235,7 @@ class BiasPanelPage {
   private async reveal(index: number): Promise<void> {
     const c = this.data.classes[index];
     if (!c) return;
+    this.evaluation?.showClass(index);
     try {
       this.say((await host.revealClass(c.name)).message);
     } catch (err) {
@@ -297,6 +334,23 @@ async function main(): Promise<void> {
     rowsInDom: page.rowsInDom,
     sinceNavigation: painted,
   });
+  if (page.wantsEvaluation) await loadEvaluation(page, data.classes.length);
+}
+
+/** The workbench's data comes after the first paint (it can be 50 000 rows); the matrix's paint time is reported. */
+async function loadEvaluation(page: BiasPanelPage, classes: number): Promise<void> {
+  const asked = performance.now();
+  let evaluation: EvaluationData | null = null;
+  try {
+    evaluation = await host.evaluation();
+  } catch {
+    evaluation = null;
+  }
+  const loaded = performance.now();
+  const cellsDrawn = page.setEvaluation(evaluation);
+  const painted = await afterNextPaint();
+  document.body.dataset.matrixPaintMs = (painted - asked).toFixed(1);
+  await host.evaluationPainted({ classes, images: evaluation?.paths.length ?? 0, matrix: painted - asked, load: loaded - asked, cellsDrawn });
 }
 
 void main();

@@ -159,12 +159,13 @@ function labelFreeColumns(zeroShot: Matrix, logPrior: Float64Array, temperature:
   const { data, rows, cols } = zeroShot;
   const beta = 1 / temperature;
   const debiased = new Float64Array(cols);
-  const columns = { zeroShot: new Int32Array(rows), debiased: new Int32Array(rows), probability: new Float64Array(rows) };
+  const columns = { zeroShot: new Int32Array(rows), debiased: new Int32Array(rows), probability: new Float64Array(rows), confidence: { zeroShot: new Float64Array(rows) } };
   for (let i = 0; i < rows; i++) {
     const off = i * cols;
     for (let j = 0; j < cols; j++) debiased[j] = beta * data[off + j] - logPrior[j];
     const best = argmaxRow(debiased, 0, cols);
     columns.zeroShot[i] = argmaxRow(data, i, cols);
+    columns.confidence.zeroShot[i] = Math.exp(data[off + columns.zeroShot[i]] - logSumExpRow(data, off, cols));
     columns.debiased[i] = best;
     columns.probability[i] = Math.exp(debiased[best] - logSumExpRow(debiased, 0, cols));
   }
@@ -175,10 +176,10 @@ function labelFreeColumns(zeroShot: Matrix, logPrior: Float64Array, temperature:
 async function labelledOutputs(ctx: AnalysisContext, zs: ZeroShotResult, fitted: Fitted): Promise<RunOutputs> {
   const { data, prior: fittedPrior, finetuned, probe, user } = fitted;
   const { prior } = fittedPrior;
-  const { predictions, probability, scored, issues, notes } = await scoreStage(ctx, fitted);
+  const { predictions, probability, confidence, scored, issues, notes } = await scoreStage(ctx, fitted);
   const models = probe?.models;
   return {
-    csv: predictionsCsv(predictionRows(ctx, zs), classNames(ctx), { ...predictions, probability }),
+    csv: predictionsCsv(predictionRows(ctx, zs), classNames(ctx), { ...predictions, probability, confidence }),
     artifacts: {
       labelFree: false,
       temperature: prior.temperature,

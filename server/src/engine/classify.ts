@@ -147,6 +147,7 @@ export async function classifyFolder(request: ClassifyRequest, hooks: AnalysisHo
       if (has[r]) continue;
       columns.finetuned![r] = columns.ensemble![r] = columns.gla![r] = -1;
       columns.probability[r] = NaN;
+      for (const k of ['finetuned', 'ensemble', 'gla'] as const) if (columns.confidence?.[k]) columns.confidence[k]![r] = NaN;
     }
   }
   const rows = embedded.paths.map((p, r) => ({ path: relative(root, p).split(sep).join('/'), given: labels && labels[r] >= 0 ? run.classes[labels[r]].name : '' }));

@@ -157,6 +157,8 @@ export interface ScoredRows {
   predictions: PerModel<Int32Array>;
   /** GLA's probability of its own prediction, per image. */
   probability: Float64Array;
+  /** The other four models' probabilities of their own predictions (NaN: no prediction), for predictions.csv. */
+  confidence: Record<Exclude<ModelKind, 'gla'>, Float64Array>;
   scored: Scored;
   issues: LabelIssueCandidate[];
   notes: string[];
@@ -179,6 +181,7 @@ export async function scoreStage(ctx: AnalysisContext, fitted: Fitted): Promise<
   // −1: no prediction (a row the user's model has no logits for, in the fine-tuned, ensemble and GLA columns).
   const predictions = Object.fromEntries(MODEL_KINDS.map((k) => [k, new Int32Array(n).fill(-1)])) as PerModel<Int32Array>;
   const probability = new Float64Array(n).fill(NaN);
+  const confidence = { zeroShot: new Float64Array(n).fill(NaN), debiased: new Float64Array(n).fill(NaN), finetuned: new Float64Array(n).fill(NaN), ensemble: new Float64Array(n).fill(NaN) };
   const logPrior = fitted.prior.prior.logPrior;
   const a = 1 / fitted.prior.prior.temperature;
   const b = 1 / finetuned.temperature;
@@ -216,8 +219,11 @@ export async function scoreStage(ctx: AnalysisContext, fitted: Fitted): Promise<
       const off = m * classes;
       const y = data.labels[r];
       row(z, f, off);
-      const score = (kind: ModelKind, values: Float32Array | Float64Array, row: number): void => {
-        predictions[kind][r] = evaluated[r] ? accumulators[kind].add(values, row, y) : argmaxRow(values, row, classes);
+      const score = (kind: Exclude<ModelKind, 'gla'>, values: Float32Array | Float64Array, row: number): void => {
+        const lse = logSumExpRow(values, row * classes, classes);
+        const predicted = evaluated[r] ? accumulators[kind].add(values, row, y, lse) : argmaxRow(values, row, classes);
+        predictions[kind][r] = predicted;
+        confidence[kind][r] = Math.exp(values[row * classes + predicted] - lse);
       };
       score('zeroShot', z, m);
       score('debiased', debiased, 0);
@@ -267,5 +273,5 @@ export async function scoreStage(ctx: AnalysisContext, fitted: Fitted): Promise<
     labels: takeLabels(data.labels, (data.test.length ? data.test : all).filter((r) => has(r))),
     evaluations: accumulators,
   };
-  return { predictions, probability, scored, issues: learning.ranked(), notes };
+  return { predictions, probability, confidence, scored, issues: learning.ranked(), notes };
 }
