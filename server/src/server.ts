@@ -6,6 +6,8 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { AnalysisCommands } from './lsp/runs/analysis-commands';
 import { isJobThread, runJobFromThisThread } from './lsp/runs/analysis-thread';
+import { PromptLabThread, isPromptLabThread, runPromptLabFromThisThread } from './lsp/runs/prompt-lab-thread';
+import { PromptLabLensProvider } from './lsp/manifest/prompt-lab-lens';
 import { labelIssueCodeActions, manifestCodeActions } from './lsp/manifest/code-actions';
 import { manifestCompletions } from './lsp/manifest/completion';
 import { clientWording, type ClientWording } from './lsp/client-wording';
@@ -45,6 +47,8 @@ function startLanguageServer(): void {
   let contexts!: ManifestContexts;
   let labelIssues!: LabelIssuePublisher;
   let commands!: AnalysisCommands;
+  let promptLab!: PromptLabLensProvider;
+  const labThread = new PromptLabThread((line) => connection.console.log(line));
   let wording!: ClientWording;
   let ourClient = false;
   let canRenameFiles = false;
@@ -76,8 +80,12 @@ function startLanguageServer(): void {
       runs,
       workspace,
       wording,
-      showRun: (run) => manifests.showRun(run),
+      showRun: async (run) => {
+        await manifests.showRun(run);
+        promptLab.runChanged();
+      },
     });
+    promptLab = new PromptLabLensProvider({ connection, documents, contexts, settings, lab: labThread, canRefresh: caps.workspace?.codeLens?.refreshSupport === true });
     canRenameFiles = caps.workspace?.workspaceEdit?.resourceOperations?.includes('rename') === true;
     versionedEdits = caps.workspace?.workspaceEdit?.documentChanges === true;
     showDocument = caps.window?.showDocument?.support === true;
@@ -91,6 +99,7 @@ function startLanguageServer(): void {
         hoverProvider: true,
         completionProvider: { triggerCharacters: [' ', '{'] },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
+        codeLensProvider: { resolveProvider: false },
         executeCommandProvider: { commands: commandRoutes(commands, connection).map((r) => r.command) },
         workspace: {
           workspaceFolders: { supported: true, changeNotifications: true },
@@ -114,6 +123,7 @@ function startLanguageServer(): void {
   connection.onDidChangeConfiguration(() => {
     settings?.changed();
     revalidateOpenManifests();
+    for (const doc of documents.all()) if (isManifest(doc.uri)) promptLab.changed(doc.uri);
   });
 
   let watchTimer: NodeJS.Timeout | undefined;
@@ -143,9 +153,12 @@ function startLanguageServer(): void {
 
   // Fired on open as well as on each edit.
   documents.onDidChangeContent((e) => {
-    if (isManifest(e.document.uri)) manifests.validateSoon(e.document.uri);
+    if (!isManifest(e.document.uri)) return;
+    manifests.validateSoon(e.document.uri);
+    promptLab.changed(e.document.uri);
   });
   documents.onDidClose((e) => {
+    promptLab.closed(e.document.uri);
     if (isManifestDocument(e.document.uri, e.document.languageId)) void manifests.validate(e.document.uri);
   });
 
@@ -178,6 +191,8 @@ function startLanguageServer(): void {
     return labelIssueCodeActions(params, canRenameFiles);
   }));
 
+  connection.onCodeLens(answerInOneLine('code lens', logError, (params) => (isManifest(params.textDocument.uri) ? promptLab.lenses(params.textDocument.uri) : [])));
+
   connection.onExecuteCommand(answerInOneLine('command', logError, (params, token, workDone) => executeCommand(commandRoutes(commands, connection), params, token, workDone)));
 
   // A bug in one handler is reported to the client's log; the server keeps serving.
@@ -190,4 +205,5 @@ function startLanguageServer(): void {
 }
 
 if (isJobThread()) runJobFromThisThread();
+else if (isPromptLabThread()) runPromptLabFromThisThread();
 else startLanguageServer();

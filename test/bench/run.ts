@@ -4,6 +4,7 @@ import { benchEmbedding } from './embedding';
 import { benchLargePhotos } from './large-photos';
 import { benchPrior } from './prior';
 import { benchProbeManyClasses } from './probe-many-classes';
+import { benchPromptLab } from './prompt-lab';
 import { figure, note } from './report';
 import { benchScale } from './scale';
 
@@ -32,6 +33,8 @@ const sections: Record<string, () => Promise<void>> = {
   // The 12 MP part of `embed` alone (issue 14).
   photos: () => benchLargePhotos(),
   analyze: () => benchAnalyze(),
+  // Issue 16: ms from a prompt edit in gla.yaml to its CodeLens figures, on the sample.
+  'prompt-lab': () => benchPromptLab(),
   // Issue 9: 2 000 classes × 1 image (about 20 s), then 10 000 × 1 (about 5 minutes on 2 cores; GLA_BENCH_SKIP_SLOW=1 skips it).
   probe: async () => {
     await benchProbeManyClasses(2000, 1, 32);

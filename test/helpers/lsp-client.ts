@@ -5,11 +5,11 @@ import {
   CancellationTokenSource, StreamMessageReader, StreamMessageWriter, createMessageConnection, type MessageConnection,
 } from 'vscode-jsonrpc/node';
 import {
-  CodeActionRequest, CompletionRequest, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification,
+  CodeActionRequest, CodeLensRefreshRequest, CodeLensRequest, CompletionRequest, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification, ExecuteCommandRequest, ExitNotification, HoverRequest, InitializeRequest,
   InitializedNotification, LogMessageNotification, PublishDiagnosticsNotification, ShutdownRequest,
   WorkDoneProgressCancelNotification, WorkDoneProgressCreateRequest,
-  type ClientCapabilities, type CodeAction, type Command, type CompletionItem, type CompletionList, type Diagnostic,
+  type ClientCapabilities, type CodeAction, type CodeLens, type Command, type CompletionItem, type CompletionList, type Diagnostic,
   type Hover, type InitializeResult, type Position, type ProgressToken, type PublishDiagnosticsParams, type Range,
   type ShowDocumentParams, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport,
 } from 'vscode-languageserver-protocol';
@@ -46,6 +46,8 @@ export class LspTestClient {
   readonly notifications: { method: string; params: unknown }[] = [];
   /** window/showDocument requests the server sent, answered with success. */
   readonly shownDocuments: ShowDocumentParams[] = [];
+  /** How many workspace/codeLens/refresh requests the server sent. */
+  codeLensRefreshes = 0;
   private readonly waiters = new Set<() => void>();
   private readonly versions = new Map<string, number>();
   initializeResult!: InitializeResult;
@@ -83,6 +85,11 @@ export class LspTestClient {
       p.items.map((i) => (i.section === 'gla' ? options.settings ?? null : null)),
     );
     connection.onRequest('client/registerCapability', () => null);
+    connection.onRequest(CodeLensRefreshRequest.method, () => {
+      client.codeLensRefreshes++;
+      client.wake();
+      return null;
+    });
     // As an editor would: show the document, and say so.
     connection.onRequest('window/showDocument', (p: ShowDocumentParams) => {
       client.shownDocuments.push(p);
@@ -95,6 +102,7 @@ export class LspTestClient {
       workspace: {
         configuration: options.settings !== undefined,
         workspaceEdit: { documentChanges: true, resourceOperations: ['create', 'rename', 'delete'] },
+        codeLens: { refreshSupport: true },
       },
       textDocument: { publishDiagnostics: { relatedInformation: true, versionSupport: true } },
     };
@@ -167,6 +175,10 @@ export class LspTestClient {
   async completion(uri: string, position: Position): Promise<CompletionItem[]> {
     const r: CompletionItem[] | CompletionList | null = await this.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position });
     return Array.isArray(r) ? r : r?.items ?? [];
+  }
+
+  async codeLens(uri: string): Promise<CodeLens[]> {
+    return (await this.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? [];
   }
 
   async codeActions(uri: string, range: Range, diagnostics: Diagnostic[] = []): Promise<CodeAction[]> {

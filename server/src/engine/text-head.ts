@@ -11,6 +11,10 @@ export interface TextHeadOptions {
   provider?: string;
   signal?: AbortSignal;
   onProgress?(done: number, total: number): void;
+  /** A text tower kept open by the caller (the prompt lab's session): used for the misses and left open. */
+  embedder?: () => Promise<TextEmbedder>;
+  /** How many prompts the text tower encoded (the cache's misses). */
+  onEncoded?(count: number): void;
 }
 
 /** What to do about a model folder with only its vision tower. */
@@ -31,15 +35,20 @@ export async function buildTextHead(model: OpenedModel, names: readonly string[]
   const texts = names.flatMap((n) => classPrompts(n, templates));
   const rows: (Float32Array | undefined)[] = await Promise.all(texts.map((t) => cache.get(textKey(t))));
   const missing = texts.map((_, k) => k).filter((k) => !rows[k]);
+  options.onEncoded?.(missing.length);
   if (missing.length > 0) {
     if (!model.folder.textPath) throw missingTextTower(model.folder.dir);
-    const embedder = await TextEmbedder.open(model.folder.textPath, model.folder.dir, options.provider as never);
+    const textPath = model.folder.textPath;
+    const borrowed = options.embedder;
+    const embedder = borrowed ? await borrowed() : await TextEmbedder.open(textPath, model.folder.dir, options.provider as never);
     try {
       const batch = 64;
       for (let start = 0; start < missing.length; start += batch) {
         throwIfCancelled(options.signal);
         const chunk = missing.slice(start, start + batch);
         const out = await embedder.embed(chunk.map((k) => texts[k]), batch, options.signal);
+        // A cancel during the batch returns it short: nothing of it may reach the cache.
+        throwIfCancelled(options.signal);
         const dim = out.length / chunk.length;
         // The batch's cache entries are written together: one at a time, 7 000 prompts wait on 7 000 file writes.
         await Promise.all(
@@ -52,7 +61,7 @@ export async function buildTextHead(model: OpenedModel, names: readonly string[]
         options.onProgress?.(texts.length - missing.length + start + chunk.length, texts.length);
       }
     } finally {
-      await embedder.close();
+      if (!borrowed) await embedder.close();
     }
   }
   const dim = rows[0]!.length;

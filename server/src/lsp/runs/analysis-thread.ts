@@ -60,11 +60,11 @@ export function runJobInThread<J extends AnalysisJob>(job: J, hooks: JobHooks = 
 }
 
 /** The bundled server (dist/server.js) starts jobs when it finds itself in a worker thread with a job. */
-function serverEntryFile(): string {
+export function serverEntryFile(): string {
   return require.main?.filename ?? process.argv[1];
 }
 
-function forwardLines(stream: NodeJS.ReadableStream | null, onLine: ((line: string) => void) | undefined): void {
+export function forwardLines(stream: NodeJS.ReadableStream | null, onLine: ((line: string) => void) | undefined): void {
   if (!stream) return;
   let pending = '';
   stream.setEncoding('utf8');
@@ -76,7 +76,7 @@ function forwardLines(stream: NodeJS.ReadableStream | null, onLine: ((line: stri
   });
 }
 
-function reviveError(e: { name: string; message: string; stack?: string }): Error {
+export function reviveError(e: { name: string; message: string; stack?: string }): Error {
   if (e.name === 'UserError') return new UserError(e.message);
   if (e.name === 'CancelledError') return new CancelledError(e.message);
   const err = new Error(e.message);
