@@ -61,15 +61,19 @@ class ComparisonView {
       : h('p', { class: 'changes none' }, 'Nothing recorded differs in how the runs were made (model, templates, prompts, classes, images).');
     this.columns = this.makeColumns();
     this.body = h('tbody');
+    // Two header rows: the models' columns share one heading that carries their unit.
     const head = h('tr');
+    const models = h('tr');
     for (const col of this.columns) {
       const button = h('button', { type: 'button', class: 'sort', title: col.title }, h('span', { class: 'label' }, col.label), h('span', { class: 'arrow', 'aria-hidden': 'true' }));
       button.addEventListener('click', () => this.sortBy(col.key));
-      const th = h('th', { scope: 'col', class: col.cls, 'aria-sort': 'none', title: col.title }, button);
+      const isModel = col.key.startsWith('recall:');
+      const th = h('th', { scope: 'col', class: col.cls, 'aria-sort': 'none', title: col.title, ...(isModel ? {} : { rowspan: 2 }) }, button);
       this.headers.set(col.key, th);
-      head.append(th);
+      (isModel ? models : head).append(th);
     }
-    const table = h('table', { class: 'comparison-table', 'aria-label': 'Per-class changes, after − before' }, h('thead', {}, head), this.body);
+    head.append(h('th', { scope: 'colgroup', colspan: this.c.models.length, class: 'cmp-dr-group', title: 'Δrecall per model in percentage points (after − before)' }, 'Δrecall (pts)'));
+    const table = h('table', { class: 'comparison-table', 'aria-label': 'Per-class changes, after − before' }, h('thead', {}, head, models), this.body);
     this.element = h(
       'section',
       { class: 'comparison', 'aria-label': 'Run comparison' },
@@ -88,33 +92,33 @@ class ComparisonView {
   private makeColumns(): Column[] {
     const num = (cls: string, text: string, title: string, v: number | null, epsilon: number) => h('td', { class: cls, 'data-tone': tone(v, epsilon), title }, text);
     const cols: Column[] = [
-      { key: 'name', label: 'Class', title: 'Class (the folder name); sorted by the later run\'s order until you sort', cls: 'c-name', value: (x) => x.name, cell: (x) => h('td', { class: 'c-name', title: x.prompt ? `prompt ${JSON.stringify(x.prompt.before ?? '')} → ${JSON.stringify(x.prompt.after ?? '')}` : x.name }, x.name, x.prompt ? h('span', { class: 'prompt-changed' }, ' prompt changed') : '') },
+      { key: 'name', label: 'Class', title: 'Class (the folder name); sorted by the later run\'s order until you sort', cls: 'cmp-name', value: (x) => x.name, cell: (x) => h('td', { class: 'cmp-name', title: x.prompt ? `prompt ${JSON.stringify(x.prompt.before ?? '')} → ${JSON.stringify(x.prompt.after ?? '')}` : x.name }, x.name, x.prompt ? h('span', { class: 'prompt-changed' }, ' prompt changed') : '') },
       {
         key: 'q',
         label: 'Δq',
         title: 'Δq: the change in q, CLIP\'s pre-training prior of the class, a probability from 0 to 1 (after − before)',
-        cls: 'c-dq',
+        cls: 'cmp-dq',
         value: (x) => x.q.delta,
-        cell: (x) => num('c-dq', deltaQ(x.q.delta), `q ${prior(x.q.before)} → ${prior(x.q.after)}`, x.q.delta, 1e-12),
+        cell: (x) => num('cmp-dq', deltaQ(x.q.delta), `q ${prior(x.q.before)} → ${prior(x.q.after)}`, x.q.delta, 1e-12),
       },
       {
         key: 'bias',
         label: 'Δbias (nats)',
         title: 'Δbias in nats: the change in log(C·q), CLIP\'s bias toward (+) or against (−) the class (after − before)',
-        cls: 'c-dbias',
+        cls: 'cmp-dbias',
         value: (x) => x.bias.delta,
-        cell: (x) => num('c-dbias', deltaNats(x.bias.delta), `log(C·q) ${nat(x.bias.before)} → ${nat(x.bias.after)} nats`, x.bias.delta, 0.005),
+        cell: (x) => num('cmp-dbias', deltaNats(x.bias.delta), `log(C·q) ${nat(x.bias.before)} → ${nat(x.bias.after)} nats`, x.bias.delta, 0.005),
       },
     ];
     for (const k of this.c.models) {
       const label = this.c.modelLabels[k];
       cols.push({
         key: `recall:${k}`,
-        label: `Δ ${label} (pts)`,
+        label,
         title: `Δrecall of ${label} in percentage points (after − before)`,
-        cls: `c-dr c-dr-${k}`,
+        cls: `cmp-dr cmp-dr-${k}`,
         value: (x) => x.recall[k].delta,
-        cell: (x) => num(`c-dr c-dr-${k}`, deltaPoints(x.recall[k].delta), `${label} recall ${percent(x.recall[k].before, 1)} → ${percent(x.recall[k].after, 1)}`, x.recall[k].delta, 0.0005),
+        cell: (x) => num(`cmp-dr cmp-dr-${k}`, deltaPoints(x.recall[k].delta), `${label} recall ${percent(x.recall[k].before, 1)} → ${percent(x.recall[k].after, 1)}`, x.recall[k].delta, 0.0005),
       });
     }
     return cols;
