@@ -94,6 +94,10 @@ export interface PanelData {
   missing: string[];
   /** Set by the extension when it answers load(): what the page saves so the panel can come back after a reload. */
   restore?: PanelRestore;
+  /** Set by the extension when it answers load(): this run came from the panel's Re-run, and this is the run before it. */
+  previousRun?: { runDir: string; label: string };
+  /** Set by the extension when it answers load(): the comparison the panel was showing before its page reloaded. */
+  comparison?: RunComparison;
 }
 
 /**
@@ -131,6 +135,74 @@ export interface EvaluationPaint {
   /** Cells of the matrix drawn in that frame (all of them up to 100 classes; the visible window beyond). */
   cellsDrawn: number;
 }
+
+/** One run of a comparison, as its report.json describes it. */
+export interface ComparedRun {
+  runDir: string;
+  runId: string;
+  /** When the run finished (report.json's createdAt), ISO 8601; absent when the report does not say. */
+  createdAt?: string;
+  /** The quick pick's and the header's words for it: "Dec 2, 2026, 10:31 AM · tiny-clip". */
+  label: string;
+  model?: string;
+  /** The prompt templates its zero-shot head used; absent when neither report.json nor run.json records them. */
+  templates?: string[];
+  evaluatedOn: string;
+  labelFree: boolean;
+  classes: number;
+}
+
+/** A number in both runs and its change, after − before; null where either run lacks it. */
+export interface Change {
+  before: number | null;
+  after: number | null;
+  delta: number | null;
+}
+
+/** One class both runs have. */
+export interface ComparedClass {
+  name: string;
+  /** q_c, a probability. */
+  q: Change;
+  /** log(C·q_c) in nats, each run with its own C. */
+  bias: Change;
+  /** Recall per model on each run's evaluation split (0–1). */
+  recall: PerModel<Change>;
+  /** Both prompts, when the class's prompt changed. */
+  prompt?: { before?: string; after?: string };
+}
+
+/** A suspected label error flagged in only one of the two runs (matched by path). */
+export interface LabelIssueChange {
+  path: string;
+  given: string;
+  suggested: string;
+  confidence: number | null;
+}
+
+/** Two runs of one dataset side by side: what changed in their settings and what it did to each class. */
+export interface RunComparison {
+  /** The earlier run. */
+  before: ComparedRun;
+  /** The later run. */
+  after: ComparedRun;
+  /** What differs in how the runs were made, in words ("templates: 3 → 1", "model: a → b"); empty when nothing recorded does. */
+  changes: string[];
+  models: ModelKind[];
+  modelLabels: Record<ModelKind, string>;
+  /** Overall top-1 per model. */
+  top1: PerModel<Change>;
+  /** The classes both runs have, in the later run's order. */
+  classes: ComparedClass[];
+  onlyBefore: string[];
+  onlyAfter: string[];
+  labelIssues: { appeared: LabelIssueChange[]; disappeared: LabelIssueChange[] };
+  /** What limits the comparison, in plain words (a report without templates, different evaluation splits). */
+  notes: string[];
+}
+
+/** What Compare and Re-run answer the page: the comparison to show, or why there is none. */
+export type CompareResult = { comparison: RunComparison } | { comparison?: undefined; message: string };
 
 /** A file the run could not read. */
 export interface PanelFailedFile {
@@ -195,9 +267,18 @@ export interface PanelHost {
   /** The webview URIs of images (by row of EvaluationData); null for one outside the dataset folder. */
   imageSources(rows: number[]): Promise<(string | null)[]>;
   evaluationPainted(timing: EvaluationPaint): Promise<void>;
+  /**
+   * Compares this run with another run of its dataset: `runDir` (one the extension lists for this dataset), or the
+   * one the user picks from the dataset's other runs when absent.
+   */
+  compareWith(runDir?: string): Promise<CompareResult>;
+  /** The page closed its comparison: do not bring it back when the page reloads. */
+  closeComparison(): Promise<void>;
+  /** Analyzes this run's dataset again (gla.analyzeDataset, with its progress and Cancel); the panel then shows the new run. */
+  rerun(): Promise<{ ran: boolean; message: string }>;
 }
 
-export const PANEL_HOST_METHODS: readonly (keyof PanelHost)[] = ['load', 'revealClass', 'openImage', 'exportCsv', 'firstPaint', 'moveToSuggestedClass', 'openFailedFile', 'evaluation', 'imageSources', 'evaluationPainted'];
+export const PANEL_HOST_METHODS: readonly (keyof PanelHost)[] = ['load', 'revealClass', 'openImage', 'exportCsv', 'firstPaint', 'moveToSuggestedClass', 'openFailedFile', 'evaluation', 'imageSources', 'evaluationPainted', 'compareWith', 'closeComparison', 'rerun'];
 
 /** The page's side, called by the extension (gla.showClassInBiasPanel, the dataset's file watcher). */
 export interface PanelPage {
@@ -205,6 +286,8 @@ export interface PanelPage {
   selectClass(name: string): Promise<boolean>;
   /** Which suspected label errors now sit in their suggested folder, after a move, an undo or any other change on disk. */
   setMoved(paths: string[]): Promise<void>;
+  /** Shows a comparison of this run with another (GLA: Compare Runs…). */
+  showComparison(comparison: RunComparison): Promise<void>;
 }
 
 /**

@@ -19,6 +19,9 @@ import type { RunRecord } from './last-run';
 import { findClassInManifest } from './manifest-class-line';
 import { markDone, WalkthroughKeys } from './walkthrough-progress';
 import { pageEndpoint, webviewEndpoint } from './webview-endpoint';
+import type { CompareResult, RunComparison } from './bias-panel-api';
+import type { AnalyzeResult } from '../../server/src/protocol';
+import { compareFromPanel } from './run-compare-host';
 
 /** What one panel shows, and where its files are. */
 interface PanelSource {
@@ -36,6 +39,10 @@ interface PanelSource {
   restore: PanelRestore;
   /** Every image's predictions, read from predictions.csv when the page first asks (runs only). */
   evaluation?: () => EvaluationData | null;
+  /** The run folder (runs only): what Compare and Re-run start from. */
+  runDir?: string;
+  /** The run this one re-ran, when it came from the panel's Re-run: the page offers to compare with it. */
+  previousRun?: { runDir: string; label: string };
 }
 
 interface OpenPanel {
@@ -46,6 +53,8 @@ interface OpenPanel {
   page?: Remote<PanelPage>;
   /** Settles when the page now loaded has painted; replaced whenever VS Code drops the page (a hidden panel). */
   painted: Deferred;
+  /** The comparison the page shows, given back when VS Code reloads a hidden panel's page. */
+  comparison?: RunComparison;
 }
 
 interface Deferred {
@@ -67,6 +76,8 @@ const RUN_KEY = 'last-run';
 export class BiasPanel implements vscode.Disposable {
   static readonly viewType = 'gla.biasPanel';
   private readonly panels = new Map<string, OpenPanel>();
+  /** A Re-run under way: the run it started from, so the new run's panel can offer to compare with it. */
+  private rerunning?: { datasetRoot?: string; runDir: string; label: string };
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -166,6 +177,8 @@ export class BiasPanel implements vscode.Disposable {
   }
 
   private async runSource(run: RunRecord, key: string, restore: PanelRestore, parsed?: { json: unknown; nonFinite: boolean }): Promise<PanelSource | undefined> {
+    // Read before any await: the new run's panel is made while the Re-run's command is still returning.
+    const rerun = this.rerunning;
     let read = parsed;
     if (!read) {
       try {
@@ -210,6 +223,8 @@ export class BiasPanel implements vscode.Disposable {
       manifestPath,
       exportDefault: vscode.Uri.file(join(run.runDir, 'bias-classes.csv')),
       restore,
+      runDir: run.runDir,
+      previousRun: rerun && resolve(rerun.runDir) !== resolve(run.runDir) && rerun.datasetRoot === datasetRoot ? { runDir: rerun.runDir, label: rerun.label } : undefined,
     };
   }
 
@@ -236,6 +251,7 @@ export class BiasPanel implements vscode.Disposable {
       if (reveal) open.panel.reveal(undefined, false);
     }
     open.panel.title = source.title;
+    if (open.source?.runDir !== source.runDir || !source.runDir) open.comparison = undefined;
     open.source = source;
     open.link?.dispose();
     open.painted = deferred();
@@ -282,7 +298,7 @@ export class BiasPanel implements vscode.Disposable {
     return {
       load: async () => {
         this.output.debug(`bias panel: the page asked for ${source.key}'s data`);
-        return { ...data, images: { ...data.images, moved: moved() }, restore: source.restore };
+        return { ...data, images: { ...data.images, moved: moved() }, restore: source.restore, previousRun: source.previousRun, comparison: open.comparison };
       },
       revealClass: async (name: unknown) => this.revealClass(source, String(name)),
       openImage: async (path: unknown) => {
@@ -329,6 +345,16 @@ export class BiasPanel implements vscode.Disposable {
           `bias panel: confusion matrix painted ${ms(t?.matrix)} ms after asking for its data (${Number(t?.classes)} classes, ${Number(t?.images)} images; data ${ms(t?.load)} ms, ${Number(t?.cellsDrawn)} cells drawn)`,
         );
       },
+      compareWith: async (runDir: unknown): Promise<CompareResult> => {
+        if (!source.runDir) return { message: 'Only a run can be compared.' };
+        const result = await compareFromPanel(source.runDir, runDir);
+        if (result.comparison) open.comparison = result.comparison;
+        return result;
+      },
+      closeComparison: async () => {
+        open.comparison = undefined;
+      },
+      rerun: async () => this.rerun(source, data),
       firstPaint: async (t: FirstPaint) => {
         open.painted.resolve();
         const ms = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(1) : '?');
@@ -338,6 +364,34 @@ export class BiasPanel implements vscode.Disposable {
         );
       },
     };
+  }
+
+  /** GLA: Compare Runs…: shows a comparison in the panel under `key` once its page has painted. */
+  async showComparison(key: string, comparison: RunComparison): Promise<void> {
+    const open = this.panels.get(key);
+    if (!open) return;
+    open.comparison = comparison;
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), PAINT_TIMEOUT_MS));
+    if ((await Promise.race([open.painted.promise, timeout])) === 'timeout' || !open.page) throw new Error(`the bias panel did not load within ${PAINT_TIMEOUT_MS / 1000} s`);
+    await open.page.showComparison(comparison);
+  }
+
+  /** Re-run: gla.analyzeDataset on the run's dataset (its progress and Cancel as from the palette); the last-run panel then shows the new run. */
+  private async rerun(source: PanelSource, data: PanelData): Promise<{ ran: boolean; message: string }> {
+    const target = source.manifestPath ?? source.datasetRoot;
+    if (!source.runDir || !target || !existsSync(target)) return { ran: false, message: 'This run names no dataset folder that still exists, so it cannot be analyzed again.' };
+    if (this.rerunning) return { ran: false, message: 'A re-run is already under way.' };
+    this.rerunning = { datasetRoot: source.datasetRoot, runDir: source.runDir, label: source.title.replace(/^GLA Bias · /, '') };
+    this.output.info(`bias panel: re-running ${target} (${data.source})`);
+    try {
+      const result = await vscode.commands.executeCommand<AnalyzeResult | undefined>('gla.analyzeDataset', vscode.Uri.file(target));
+      if (!result) return { ran: false, message: 'The re-run did not finish (cancelled or failed); this is still the earlier run.' };
+      // The last-run panel follows new runs by itself; a panel opened from a report.json hands over to it.
+      if (source.key !== RUN_KEY) await this.show({ runDir: result.runDir, reportPath: result.summary.reportPath, summary: result.summary, finishedAt: Date.now() });
+      return { ran: true, message: `Analyzed again: ${basename(result.runDir)}.` };
+    } finally {
+      this.rerunning = undefined;
+    }
   }
 
   /** The only way the panel edits a dataset: one rename the user confirms, applied as an undoable WorkspaceEdit. */

@@ -8,6 +8,8 @@ export const Commands = {
   classifyFolder: 'gla.classifyFolder',
   showBiasPanel: 'gla.showBiasPanel',
   openBiasProfile: 'gla.openBiasProfile',
+  /** Picks two runs of one dataset and shows their comparison in the later run's bias panel. */
+  compareRuns: 'gla.compareRuns',
   selectModel: 'gla.selectModel',
   selectFinetuned: 'gla.selectFinetuned',
   downloadModel: 'gla.downloadModel',
@@ -45,6 +47,7 @@ export function registerCommands(ctx: GlaContext): vscode.Disposable[] {
     register(Commands.classifyFolder, async () => (await import('./commands/classify-folder')).classifyFolder),
     register(Commands.showBiasPanel, async () => (await import('./commands/open-last-report')).showBiasPanel),
     register(Commands.showClassInBiasPanel, async () => (await import('./commands/show-class-in-bias-panel')).showClassInBiasPanel),
+    register(Commands.compareRuns, async () => (await import('./commands/compare-runs')).compareTwoRuns),
     register(Commands.openBiasProfile, async () => (await import('./commands/open-bias-profile')).openBiasProfile),
     register(Commands.openLastReport, async () => (await import('./commands/open-last-report')).openLastReport),
     register(Commands.selectModel, async () => (await import('./commands/select-model')).selectModel),

@@ -13,6 +13,8 @@ import { failedFiles } from './failed-files';
 import { extensionEndpoint, type VsCodeApi } from './host-endpoint';
 import { ImageStrips } from './image-strips';
 import { modelSwatch, summaryCards } from './summary-cards';
+import { RunTools } from './run-comparison';
+import type { RunComparison } from '../../client/src/bias-panel-api';
 
 /**
  * What survives the panel being hidden and shown again (VS Code reloads a hidden webview's page), and a window
@@ -33,6 +35,8 @@ class BiasPanelPage {
   private readonly evaluation?: EvaluationSection;
   private readonly tableModel?: HTMLSelectElement;
   private evaluationData: EvaluationData | null = null;
+  /** Re-run, Compare with… and the comparison (run panels only). */
+  readonly runTools?: RunTools;
   private readonly count: HTMLElement;
   private readonly status: HTMLElement;
   private readonly search: HTMLInputElement;
@@ -68,15 +72,17 @@ class BiasPanelPage {
       this.tableModel.addEventListener('change', () => this.update({ ...this.view, model: this.tableModel!.value as ModelKind }));
     }
 
+    if (data.kind === 'run') this.runTools = new RunTools(host, data);
     const exportButton = h('button', { type: 'button', class: 'primary', 'aria-label': 'Export the class table as CSV' }, 'Export CSV…');
     exportButton.addEventListener('click', () => void this.exportCsv());
     const header = h(
       'header',
       { class: 'top' },
       h('div', { class: 'titles' }, h('h1', {}, data.title), h('p', { class: 'source' }, data.source)),
-      h('div', { class: 'actions' }, exportButton),
+      h('div', { class: 'actions' }, ...(this.runTools?.buttons ?? []), exportButton),
     );
     const parts: HTMLElement[] = [header];
+    if (this.runTools) parts.push(this.runTools.element);
     if (data.missing.length) {
       parts.push(h('div', { class: 'notice', role: 'note' }, h('strong', {}, 'Shown as far as the data allows: '), h('ul', {}, ...data.missing.map((m) => h('li', {}, m)))));
     }
@@ -290,6 +296,7 @@ const pageReady = new Promise<BiasPanelPage>((r) => (built = r));
 const pageApi: PanelPage = {
   selectClass: async (name: string) => (await pageReady).selectClass(String(name)),
   setMoved: async (paths: string[]) => (await pageReady).setMoved(Array.isArray(paths) ? paths.map(String) : []),
+  showComparison: async (comparison: RunComparison) => (await pageReady).runTools?.show(comparison),
 };
 expose(pageApi, extensionEndpoint(vscode, 'page'));
 

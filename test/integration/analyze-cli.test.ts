@@ -38,6 +38,9 @@ test('an ImageFolder with spaces, Unicode, a long tail, bad files and planted la
   // The pinned fields.
   for (const key of ['version', 'model', 'dataset', 'labelFree', 'prior', 'metrics', 'classes', 'labelIssues', 'failed', 'timings']) assert.ok(key in report, key);
   assert.deepEqual(Object.keys(report.model).slice(0, 2), ['id', 'dim']);
+  // The templates the zero-shot head used are recorded, as run.json (for gla classify) has them, so two runs can name a template change.
+  assert.ok(Array.isArray(report.templates) && report.templates.length > 0 && report.templates.every((t: unknown) => typeof t === 'string' && t.includes('{}')), JSON.stringify(report.templates));
+  assert.deepEqual(report.templates, JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')).templates);
   assert.deepEqual(Object.keys(report.dataset.splits), ['train', 'val', 'test']);
   for (const k of ['zeroShot', 'debiased', 'finetuned', 'ensemble', 'gla']) {
     for (const m of ['top1', 'meanRecall', 'head', 'medium', 'tail', 'nll', 'ece']) assert.equal(typeof report.metrics[k][m], 'number', `${k}.${m}`);

@@ -234,6 +234,7 @@ async function writeRun(ctx: AnalysisContext, pending: PendingRun, zs: ZeroShotR
     createdAt: new Date().toISOString(),
     model: { id: model.folder.id, dim: zs.features.cols, executionProvider: zs.executionProvider, decode: model.config.decode },
     dataset,
+    templates,
     failed: zs.failed,
     embeddings: { cached: zs.embedded.cached, computed: zs.embedded.computed },
     timings: timings.seconds,

@@ -18,6 +18,8 @@ export interface ReportInputs {
   createdAt: string;
   model: Report['model'];
   dataset: Dataset;
+  /** The templates the zero-shot head was built from (expanded). */
+  templates?: readonly string[];
   logPrior: Float64Array;
   prior: Omit<Report['prior'], 'values'>;
   /** Labelled runs only. */
@@ -96,6 +98,7 @@ export function buildReport(inputs: ReportInputs): Report {
       seed: dataset.seed,
     },
     labelFree: dataset.labelFree,
+    ...(inputs.templates ? { templates: [...inputs.templates] } : {}),
     prior: { ...inputs.prior, values: Array.from(logPrior, (l) => round(Math.exp(l))) },
     metrics: perModel((k) => (evaluations ? metric(evaluations[k]) : null)),
     evaluatedOn: scored?.on ?? 'none (label-free)',

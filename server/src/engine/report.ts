@@ -98,6 +98,8 @@ export interface Report {
     seed?: number;
   };
   labelFree: boolean;
+  /** extra: the prompt templates the zero-shot head used, expanded ("{}" stands for each class's prompt), so two runs can say what changed. */
+  templates?: string[];
   prior: {
     temperature: number;
     values: number[];
