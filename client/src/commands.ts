@@ -6,6 +6,8 @@ import { offerLog, type GlaContext } from './gla-context';
 export const Commands = {
   analyzeDataset: 'gla.analyzeDataset',
   classifyFolder: 'gla.classifyFolder',
+  /** Optional argument `{ runDir }` (the bias panel's run); default: the workspace's last run. */
+  exportClassifier: 'gla.exportClassifier',
   showBiasPanel: 'gla.showBiasPanel',
   openBiasProfile: 'gla.openBiasProfile',
   selectModel: 'gla.selectModel',
@@ -43,6 +45,7 @@ export function registerCommands(ctx: GlaContext): vscode.Disposable[] {
   return [
     register(Commands.analyzeDataset, async () => (await import('./commands/analyze-dataset')).analyzeDataset),
     register(Commands.classifyFolder, async () => (await import('./commands/classify-folder')).classifyFolder),
+    register(Commands.exportClassifier, async () => (await import('./commands/export-classifier')).exportClassifier),
     register(Commands.showBiasPanel, async () => (await import('./commands/open-last-report')).showBiasPanel),
     register(Commands.showClassInBiasPanel, async () => (await import('./commands/show-class-in-bias-panel')).showClassInBiasPanel),
     register(Commands.openBiasProfile, async () => (await import('./commands/open-bias-profile')).openBiasProfile),

@@ -4,7 +4,7 @@ import { UserError } from '../errors';
 import type { Report } from '../engine/report';
 import { metricsTable } from './analyze';
 import { classifyFolder } from '../engine/classify';
-import { classifyWithModel } from '../engine/classify-with-model';
+import { classifyWithModel } from '../engine/finetuned/classify-with-model';
 import { defaultCacheDir } from '../store/cache-dir';
 import { parseCommandArgs, required } from './args';
 import { printJson, type Command } from './command';

@@ -2,17 +2,17 @@
 // that layout) applied to images, with its own preprocessing and id2label, through the same pipeline as a run's.
 import { promises as fs } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { UserError, throwIfCancelled } from '../errors';
-import { parseExecutionProviderRequest } from '../clip/inference/execution-providers';
-import { walkFiles } from '../dataset/image-files';
-import { logSumExpRow } from '../gla/softmax';
-import { writeFileAtomic } from '../store/atomic-write';
-import { csvLine } from '../store/csv';
-import { writeNpy } from '../store/npy';
-import type { AnalysisHooks } from './analyze';
-import { classKey } from './finetuned/class-names';
-import { readClassifierFolder } from './finetuned/classifier-folder';
-import { runClassifier } from './finetuned/run-classifier';
+import { UserError, throwIfCancelled } from '../../errors';
+import { parseExecutionProviderRequest } from '../../clip/inference/execution-providers';
+import { walkFiles } from '../../dataset/image-files';
+import { logSumExpRow } from '../../gla/softmax';
+import { writeFileAtomic } from '../../store/atomic-write';
+import { csvLine } from '../../store/csv';
+import { writeNpy } from '../../store/npy';
+import type { AnalysisHooks } from '../analyze';
+import { classKey } from './class-names';
+import { readClassifierFolder } from './classifier-folder';
+import { runClassifier } from './run-classifier';
 
 export interface ClassifyWithModelRequest {
   folder: string;
