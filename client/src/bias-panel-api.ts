@@ -258,6 +258,8 @@ export interface PanelHost {
   /** Writes the given classes (indices into PanelData.classes, in table order) to a CSV the user picks. */
   exportCsv(rows: number[], description: string): Promise<{ path: string } | undefined>;
   firstPaint(timing: FirstPaint): Promise<void>;
+  /** Runs GLA: Export Classifier… for the panel's run (save dialog, summary); the exported folder, or undefined. */
+  exportClassifier(): Promise<{ path: string } | undefined>;
   /** Moves a suspected mislabelled image into its suggested class folder, after the user confirms (a WorkspaceEdit). */
   moveToSuggestedClass(path: string): Promise<{ moved: boolean; message: string }>;
   /** Opens a file the run could not read, or reveals it in the Explorer when VS Code cannot open it. */
@@ -278,7 +280,7 @@ export interface PanelHost {
   rerun(): Promise<{ ran: boolean; message: string }>;
 }
 
-export const PANEL_HOST_METHODS: readonly (keyof PanelHost)[] = ['load', 'revealClass', 'openImage', 'exportCsv', 'firstPaint', 'moveToSuggestedClass', 'openFailedFile', 'evaluation', 'imageSources', 'evaluationPainted', 'compareWith', 'closeComparison', 'rerun'];
+export const PANEL_HOST_METHODS: readonly (keyof PanelHost)[] = ['load', 'revealClass', 'openImage', 'exportCsv', 'exportClassifier', 'firstPaint', 'moveToSuggestedClass', 'openFailedFile', 'evaluation', 'imageSources', 'evaluationPainted', 'compareWith', 'closeComparison', 'rerun'];
 
 /** The page's side, called by the extension (gla.showClassInBiasPanel, the dataset's file watcher). */
 export interface PanelPage {

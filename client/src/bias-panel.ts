@@ -322,6 +322,11 @@ export class BiasPanel implements vscode.Disposable {
         });
         return { path: target.fsPath };
       },
+      exportClassifier: async () => {
+        const runDir = source.restore.kind === 'last-run' ? source.restore.runDir : dirname(source.restore.path);
+        const result = (await vscode.commands.executeCommand('gla.exportClassifier', { runDir })) as { out: string } | undefined;
+        return result && { path: result.out };
+      },
       moveToSuggestedClass: async (path: unknown) => this.moveToSuggestedClass(source, data, String(path)),
       openFailedFile: async (path: unknown) => this.openFailedFile(source, String(path)),
       evaluation: async () => {

@@ -6,6 +6,8 @@ import { offerLog, type GlaContext } from './gla-context';
 export const Commands = {
   analyzeDataset: 'gla.analyzeDataset',
   classifyFolder: 'gla.classifyFolder',
+  /** Optional argument `{ runDir }` (the bias panel's run); default: the workspace's last run. */
+  exportClassifier: 'gla.exportClassifier',
   showBiasPanel: 'gla.showBiasPanel',
   openBiasProfile: 'gla.openBiasProfile',
   /** Picks two runs of one dataset and shows their comparison in the later run's bias panel. */
@@ -45,6 +47,7 @@ export function registerCommands(ctx: GlaContext): vscode.Disposable[] {
   return [
     register(Commands.analyzeDataset, async () => (await import('./commands/analyze-dataset')).analyzeDataset),
     register(Commands.classifyFolder, async () => (await import('./commands/classify-folder')).classifyFolder),
+    register(Commands.exportClassifier, async () => (await import('./commands/export-classifier')).exportClassifier),
     register(Commands.showBiasPanel, async () => (await import('./commands/open-last-report')).showBiasPanel),
     register(Commands.showClassInBiasPanel, async () => (await import('./commands/show-class-in-bias-panel')).showClassInBiasPanel),
     register(Commands.compareRuns, async () => (await import('./commands/compare-runs')).compareTwoRuns),

@@ -75,11 +75,13 @@ class BiasPanelPage {
     if (data.kind === 'run') this.runTools = new RunTools(host, data);
     const exportButton = h('button', { type: 'button', class: 'primary', 'aria-label': 'Export the class table as CSV' }, 'Export CSV…');
     exportButton.addEventListener('click', () => void this.exportCsv());
+    const classifierButton = h('button', { type: 'button', 'aria-label': 'Export the GLA classifier as an ONNX model folder' }, 'Export Classifier…');
+    classifierButton.addEventListener('click', () => void this.exportClassifier());
     const header = h(
       'header',
       { class: 'top' },
       h('div', { class: 'titles' }, h('h1', {}, data.title), h('p', { class: 'source' }, data.source)),
-      h('div', { class: 'actions' }, ...(this.runTools?.buttons ?? []), exportButton),
+      h('div', { class: 'actions' }, ...(this.runTools?.buttons ?? []), ...(data.kind === 'run' ? [classifierButton] : []), exportButton),
     );
     const parts: HTMLElement[] = [header];
     if (this.runTools) parts.push(this.runTools.element);
@@ -273,6 +275,15 @@ class BiasPanelPage {
       await host.openFailedFile(path);
     } catch (err) {
       this.say(`Could not open ${path}: ${errorText(err)}`);
+    }
+  }
+
+  private async exportClassifier(): Promise<void> {
+    try {
+      const done = await host.exportClassifier();
+      this.say(done ? `Exported the classifier to ${done.path}.` : 'Export cancelled.');
+    } catch (err) {
+      this.say(`Export failed: ${errorText(err)}`);
     }
   }
 

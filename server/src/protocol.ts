@@ -5,6 +5,7 @@
  * send and handle them by descriptor, so a send site cannot pass the wrong params.
  */
 import type { ClassifyResult } from './engine/classify';
+import type { ExportResult } from './engine/export/export-classifier';
 import type { PerModel, Report } from './engine/report';
 
 /** Which side sends a message. */
@@ -94,6 +95,20 @@ export interface ClassifyArgs {
 /** Sent from the client to the server: classify a folder of new images with a finished run's models. */
 export const ClassifyCommand = command<ClassifyArgs, ClassifyResult>('gla.classify');
 
+export interface ExportArgs {
+  /** URI of a finished run folder. */
+  run: string;
+  /** URI of the new folder to write. */
+  out: string;
+  /** gla (default; debiased for a label-free run), debiased, zero-shot or finetuned. */
+  model?: string;
+  /** fp32, fp16 or quantized (int8); default: the run's own. */
+  variant?: string;
+}
+
+/** Sent from the client to the server: export a run's classifier as an ONNX image-classification folder (gla export). */
+export const ExportCommand = command<ExportArgs, ExportResult>('gla.export');
+
 export interface EditPromptArgs {
   /** URI of the gla.yaml. */
   uri: string;
@@ -156,4 +171,4 @@ export interface GlaSettings {
   templates: string[];
 }
 
-export type { ClassifyResult, Report };
+export type { ClassifyResult, ExportResult, Report };

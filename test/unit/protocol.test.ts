@@ -20,7 +20,7 @@ function descriptors(): Descriptor[] {
 
 test('every custom message has its own method string, in the gla namespace', () => {
   const all = descriptors();
-  assert.deepEqual(all.map((d) => (d.kind === 'command' ? d.command : d.method)).sort(), ['gla.analyze', 'gla.classify', 'gla.editPrompt', 'gla/runFinished', 'gla/status']);
+  assert.deepEqual(all.map((d) => (d.kind === 'command' ? d.command : d.method)).sort(), ['gla.analyze', 'gla.classify', 'gla.editPrompt', 'gla.export', 'gla/runFinished', 'gla/status']);
   for (const d of all) assert.equal(d.direction, d.kind === 'command' ? 'client→server' : 'server→client', JSON.stringify(d));
 });
 

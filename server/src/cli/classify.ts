@@ -4,6 +4,7 @@ import { UserError } from '../errors';
 import type { Report } from '../engine/report';
 import { metricsTable } from './analyze';
 import { classifyFolder } from '../engine/classify';
+import { classifyWithModel } from '../engine/finetuned/classify-with-model';
 import { defaultCacheDir } from '../store/cache-dir';
 import { parseCommandArgs, required } from './args';
 import { printJson, type Command } from './command';
@@ -12,12 +13,17 @@ import { ProgressBar } from './progress-bar';
 import { printable } from './terminal-text';
 
 const USAGE = `gla classify FOLDER --run RUN_DIR --out predictions.csv [--save-logits DIR] [--provider …] [--batch-size N] [--json]
+gla classify FOLDER --model MODEL_DIR --out predictions.csv [--save-logits DIR] [--provider …] [--batch-size N] [--json]
 
 Applies a finished 'gla analyze' run to new images: every file under FOLDER gets the zero-shot, debiased,
 fine-tuned, naive-ensemble and GLA predictions of that run's model, prior, fine-tuned model and temperatures.
 When FOLDER holds class folders named as the run's classes (a shifted test set such as ImageNet-R), every model
 is scored too: metrics.json beside predictions.csv (NAME.metrics.json beside NAME.csv), and a table.
---save-logits writes each model's logits (<model>.npy, rows as in the CSV) and labels.npy there.`;
+--save-logits writes each model's logits (<model>.npy, rows as in the CSV) and labels.npy there.
+--model instead runs an image-classification ONNX folder (a 'gla export', or any Hugging Face image-classification
+export: onnx/model.onnx, preprocessor_config.json, config.json id2label): predictions.csv has path, given,
+predicted and probability; with class folders named as its labels, its top-1 is printed; --save-logits writes
+logits.npy (columns in id2label order).`;
 
 export const classifyCommand: Command = {
   name: 'classify',
@@ -26,6 +32,7 @@ export const classifyCommand: Command = {
   async run(argv) {
     const { options, positionals } = parseCommandArgs('classify', argv, {
       run: 'string',
+      model: 'string',
       out: 'string',
       provider: 'string',
       'batch-size': 'count',
@@ -34,6 +41,8 @@ export const classifyCommand: Command = {
       json: 'boolean',
     });
     if (positionals.length !== 1) throw new UserError('gla classify: give exactly one FOLDER of images');
+    if (options.model !== undefined && options.run !== undefined) throw new UserError('gla classify: give --run RUN_DIR or --model MODEL_DIR, not both');
+    if (options.model !== undefined) return classifyWithModelCommand(positionals[0], options.model, options);
     const bar = new ProgressBar('embedding', 'img');
     const result = await withInterrupt((signal) =>
       classifyFolder(
@@ -61,3 +70,27 @@ export const classifyCommand: Command = {
     return 0;
   },
 };
+
+async function classifyWithModelCommand(folder: string, model: string, options: { out?: string; provider?: string; 'batch-size'?: number; 'save-logits'?: string; 'cache-dir'?: string; json?: boolean }): Promise<number> {
+  const bar = new ProgressBar('classifying', 'img');
+  const result = await withInterrupt((signal) =>
+    classifyWithModel(
+      {
+        folder,
+        model,
+        out: required('classify', 'out', options.out),
+        cacheDir: options['cache-dir'] ?? defaultCacheDir(),
+        executionProvider: options.provider,
+        batchSize: options['batch-size'],
+        saveLogits: options['save-logits'],
+      },
+      { signal, onProgress: (p) => p.total !== undefined && bar.update(p.done ?? 0, p.total), onNotice: (m) => process.stderr.write(`warning: ${printable(m)}\n`) },
+    ).finally(() => bar.finish()),
+  );
+  if (options.json) printJson(result);
+  else {
+    process.stderr.write(`classified ${result.images} images into ${printable(result.predictionsPath)}${result.failed ? ` (${result.failed} skipped)` : ''}\n`);
+    if (result.top1 !== undefined) process.stdout.write(`top-1 ${(100 * result.top1).toFixed(1)}% on ${result.labelled} images in class folders\n`);
+  }
+  return 0;
+}

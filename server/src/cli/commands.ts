@@ -7,11 +7,13 @@ import { embedCommand } from './embed';
 import { analyzeCommand } from './analyze';
 import { classifyCommand } from './classify';
 import { modelCommand } from './model';
+import { exportCommand } from './export';
 
 /** Every `gla` subcommand, in the order `gla --help` lists them. */
 export const commands: Command[] = [
   analyzeCommand,
   classifyCommand,
+  exportCommand,
   embedCommand,
   tokenizeCommand,
   modelCommand,

@@ -1,12 +1,12 @@
 /**
  * A minimal ONNX ModelProto writer: just enough protobuf to build small graphs in memory (the probe's
- * matrix products), so no ONNX tooling is needed at run time. Field numbers follow onnx.proto3.
+ * matrix products, `gla export`'s head), so no ONNX tooling is needed at run time. Field numbers follow onnx.proto3.
  */
 
 /** ONNX TensorProto.DataType values we use. */
-export const OnnxType = { FLOAT: 1, INT64: 7, DOUBLE: 11 } as const;
+export const OnnxType = { FLOAT: 1, INT64: 7, FLOAT16: 10, DOUBLE: 11 } as const;
 
-class Writer {
+export class Writer {
   private readonly parts: Uint8Array[] = [];
   private length = 0;
 
@@ -47,6 +47,11 @@ class Writer {
     this.bytes(field, new TextEncoder().encode(value));
   }
 
+  /** Bytes that already hold whole encoded fields (copied from another model), appended as they are. */
+  raw(bytes: Uint8Array): void {
+    this.push(bytes);
+  }
+
   message(field: number, build: (w: Writer) => void): void {
     const inner = new Writer();
     build(inner);
@@ -79,6 +84,44 @@ export interface OnnxNode {
   attributes?: Record<string, number>;
 }
 
+/** A constant tensor (an initializer), its numbers as little-endian raw_data. */
+export interface OnnxTensor {
+  name: string;
+  type: typeof OnnxType.FLOAT | typeof OnnxType.DOUBLE | typeof OnnxType.INT64;
+  dims: number[];
+  data: Float32Array | Float64Array | BigInt64Array;
+}
+
+export function writeTensor(w: Writer, field: number, t: OnnxTensor): void {
+  w.message(field, (m) => {
+    for (const d of t.dims) m.int(1, d);
+    m.int(2, t.type);
+    m.string(8, t.name);
+    // raw_data is little-endian; typed arrays are in the platform's order, little-endian everywhere Node runs.
+    m.bytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  });
+}
+
+export function writeNode(w: Writer, field: number, node: OnnxNode, name: string): void {
+  w.message(field, (n) => {
+    for (const i of node.inputs) n.string(1, i);
+    for (const o of node.outputs) n.string(2, o);
+    n.string(3, name);
+    n.string(4, node.op);
+    for (const [attr, value] of Object.entries(node.attributes ?? {})) {
+      n.message(5, (a) => {
+        a.string(1, attr);
+        a.int(3, value);
+        a.int(20, 2); // AttributeType.INT
+      });
+    }
+  });
+}
+
+export function writeValueInfo(w: Writer, field: number, v: OnnxValue): void {
+  valueInfo(w, field, v);
+}
+
 function valueInfo(w: Writer, field: number, v: OnnxValue): void {
   w.message(field, (vi) => {
     vi.string(1, v.name);
@@ -99,21 +142,7 @@ export function onnxModel(nodes: OnnxNode[], inputs: OnnxValue[], outputs: OnnxV
   w.int(1, 8); // ir_version
   w.string(2, 'gla-studio'); // producer_name
   w.message(7, (graph) => {
-    nodes.forEach((node, k) =>
-      graph.message(1, (n) => {
-        for (const i of node.inputs) n.string(1, i);
-        for (const o of node.outputs) n.string(2, o);
-        n.string(3, `${node.op}_${k}`);
-        n.string(4, node.op);
-        for (const [attr, value] of Object.entries(node.attributes ?? {})) {
-          n.message(5, (a) => {
-            a.string(1, attr);
-            a.int(3, value);
-            a.int(20, 2); // AttributeType.INT
-          });
-        }
-      }),
-    );
+    nodes.forEach((node, k) => writeNode(graph, 1, node, `${node.op}_${k}`));
     graph.string(2, name);
     for (const v of inputs) valueInfo(graph, 11, v);
     for (const v of outputs) valueInfo(graph, 12, v);

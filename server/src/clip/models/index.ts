@@ -7,3 +7,4 @@ export { cachedVariants, modelCacheDir } from './model-cache';
 export { describeHub, downloadModel, type ModelDownloadProgress } from './model-download';
 export { verifyModelFolder, type ModelVerification, type TowerReport } from './model-verify';
 export { nearbyModelFolders, towersIn } from './nearby-models';
+export { expectedTowerPath, findTower } from './model-layout';

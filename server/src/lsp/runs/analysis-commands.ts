@@ -1,4 +1,4 @@
-// workspace/executeCommand gla.analyze and gla.classify: argument checks, progress, the job thread, and the results.
+// workspace/executeCommand gla.analyze, gla.classify and gla.export: argument checks, progress, the job thread, and the results.
 import { stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import {
@@ -10,8 +10,8 @@ import { readManifestText } from '../../dataset/read-manifest';
 import { newRunId } from '../../engine/run-folder';
 import { CancelledError, UserError, describeError } from '../../errors';
 import {
-  AnalyzeCommand, ClassifyCommand, RunFinishedNotification, StatusNotification, type AnalyzeArgs, type AnalyzeResult, type ClassifyArgs,
-  type ClassifyResult,
+  AnalyzeCommand, ClassifyCommand, ExportCommand, RunFinishedNotification, StatusNotification, type AnalyzeArgs, type AnalyzeResult, type ClassifyArgs,
+  type ClassifyResult, type ExportArgs, type ExportResult,
 } from '../../protocol';
 import { runJobInThread } from './analysis-thread';
 import type { ClientWording } from '../client-wording';
@@ -42,6 +42,7 @@ export class AnalysisCommands {
   readonly routes: readonly CommandRoute[] = [
     commandRoute(AnalyzeCommand, (args, token, workDone) => this.analyze(args, token, workDone)),
     commandRoute(ClassifyCommand, (args, token, workDone) => this.classify(args, token, workDone)),
+    commandRoute(ExportCommand, (args, token, workDone) => this.export(args, token, workDone)),
   ];
 
   async analyze(rawArgs: unknown, token: CancellationToken, clientProgress: WorkDoneProgressReporter): Promise<AnalyzeResult> {
@@ -136,6 +137,31 @@ export class AnalysisCommands {
     });
   }
 
+  /** gla export in the job thread: the graphs are read and written there, and fp16/int8 exports run their check there. */
+  async export(rawArgs: unknown, token: CancellationToken, clientProgress: WorkDoneProgressReporter): Promise<ExportResult> {
+    return this.guard('export', async () => {
+      const args = exportArgs(rawArgs);
+      const runDir = pathOf(args.run, 'run');
+      const out = pathOf(args.out, 'out');
+      if (!(await isDirectory(runDir))) throw new UserError(`${runDir} is not a run folder`);
+      const settings = await this.deps.settings.get(args.run);
+      const progress = await startProgress(this.deps.connection, `GLA: Exporting the classifier to ${basename(out)}`, token, clientProgress);
+      try {
+        const result = await runJobInThread(
+          {
+            kind: 'export',
+            request: { runDir, out, model: args.model, variant: args.variant, cacheDir: this.deps.settings.cacheDir(settings), executionProvider: settings.executionProvider },
+          },
+          { signal: progress.signal, onProgress: (p) => progress.report(p), onOutput: (line) => this.deps.connection.console.log(line) },
+        );
+        progress.done(`exported to ${result.out}`);
+        return result;
+      } finally {
+        progress.done();
+      }
+    });
+  }
+
   /** Refuses in restricted mode, and turns what went wrong into one clear line for the client. */
   private async guard<T>(what: string, body: () => Promise<T>): Promise<T> {
     if (!this.deps.settings.trusted) throw new ResponseError(ErrorCodes.InvalidRequest, this.deps.wording.restricted);
@@ -170,6 +196,13 @@ function classifyArgs(raw: unknown): ClassifyArgs {
   }
   if (a.out !== undefined && typeof a.out !== 'string') throw invalid('gla.classify: out must be a URI');
   return { folder: a.folder, run: a.run, out: a.out };
+}
+
+function exportArgs(raw: unknown): ExportArgs {
+  const a = raw as Partial<ExportArgs> | undefined;
+  if (!a || typeof a.run !== 'string' || typeof a.out !== 'string') throw invalid('gla.export expects [{run: <uri of a run folder>, out: <uri of a new folder>}]');
+  for (const key of ['model', 'variant'] as const) if (a[key] !== undefined && typeof a[key] !== 'string') throw invalid(`gla.export: ${key} must be a string`);
+  return { run: a.run, out: a.out, model: a.model, variant: a.variant };
 }
 
 function invalid(message: string): ResponseError<void> {

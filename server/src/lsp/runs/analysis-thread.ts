@@ -4,9 +4,10 @@ import { CancelledError, UserError, describeError } from '../../errors';
 import type { AnalysisHooks, AnalysisProgress, AnalysisRequest, AnalysisResult } from '../../engine/analyze';
 import type { ClassifyRequest } from '../../engine/classify';
 import type { ClassifyResult } from '../../engine/classify';
+import type { ExportRequest, ExportResult } from '../../engine/export/export-classifier';
 
-export type AnalysisJob = { kind: 'analyze'; request: AnalysisRequest } | { kind: 'classify'; request: ClassifyRequest };
-type JobResult<J extends AnalysisJob> = J extends { kind: 'analyze' } ? AnalysisResult : ClassifyResult;
+export type AnalysisJob = { kind: 'analyze'; request: AnalysisRequest } | { kind: 'classify'; request: ClassifyRequest } | { kind: 'export'; request: ExportRequest };
+type JobResult<J extends AnalysisJob> = J extends { kind: 'analyze' } ? AnalysisResult : J extends { kind: 'export' } ? ExportResult : ClassifyResult;
 
 type FromWorker =
   | { type: 'progress'; progress: AnalysisProgress }
@@ -114,5 +115,6 @@ export function runJobFromThisThread(run: (job: AnalysisJob, hooks: AnalysisHook
 /** The engine, and with it ONNX Runtime and libvips, loads only here, inside the job's thread. */
 async function runJob(job: AnalysisJob, hooks: AnalysisHooks): Promise<unknown> {
   if (job.kind === 'analyze') return (await import('../../engine/analyze')).analyzeDataset(job.request, hooks);
+  if (job.kind === 'export') return (await import('../../engine/export/export-classifier')).exportClassifier(job.request, hooks);
   return (await import('../../engine/classify')).classifyFolder(job.request, hooks);
 }
