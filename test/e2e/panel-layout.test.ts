@@ -88,7 +88,8 @@ describe('the bias panel: layout, title, units, unreadable files, show class, un
     const panel = await BiasPanelView.find(wb, 'run');
     const headers = await panel.locator('[role="columnheader"]').evaluateAll((els) => els.map((e) => ({ text: (e.querySelector('.label')?.textContent ?? '').trim(), title: e.getAttribute('title') ?? '' })));
     const byLabel = Object.fromEntries(headers.map((h) => [h.text, h.title]));
-    assert.deepEqual(headers.map((h) => h.text), ['Class', 'q', 'Bias (nats)', 'q, log scale', 'Recall (%): zero-shot → GLA', 'Gain (pts)', 'Images', 'Label issues']);
+    assert.deepEqual(headers.map((h) => h.text), ['Class', 'q', 'Bias (nats)', 'q, log scale', 'Recall (%): zero-shot → GLA', 'Gain (pts)', 'P (%)', 'R (%)', 'F1 (%)', 'Images', 'Label issues']);
+    assert.match(byLabel['F1 (%)'], /F1 in percent under GLA/);
     assert.match(byLabel['q'], /probability from 0 to 1/);
     assert.match(byLabel['Bias (nats)'], /nats: log\(C·q\)/);
     assert.match(byLabel['Gain (pts)'], /percentage points: GLA recall − zero-shot recall/);

@@ -68,7 +68,7 @@ test('an ImageFolder with spaces, Unicode, a long tail, bad files and planted la
   assert.deepEqual(report.failed.map((f: any) => f.path).sort(), [...expected.bad].sort());
   // predictions.csv: a row per analysed image.
   const csv = readFileSync(join(runDir, 'predictions.csv'), 'utf8').trim().split('\n');
-  assert.equal(csv[0], 'path,split,given,zeroShot,debiased,finetuned,ensemble,gla,glaProbability');
+  assert.equal(csv[0], 'path,split,given,zeroShot,debiased,finetuned,ensemble,gla,glaProbability,zeroShotProbability,debiasedProbability,finetunedProbability,ensembleProbability');
   assert.equal(csv.length - 1, report.dataset.splits.train + report.dataset.splits.val + report.dataset.splits.test - expected.bad.length);
   // A rerun computes no embedding: everything comes from the cache.
   const again = gla({ GLA_CACHE_DIR: cache }, work, 'analyze', dataset, '--model', model, '--out', join(work, 'again'), '--json');

@@ -46,7 +46,7 @@ test('--finetuned MODEL_DIR: the classifier runs with its own preprocessing, its
   assert.match(r.stdout, /^fine-tuned \(shapes-classifier\)\s+\d/m);
   assert.match(r.stdout, /^naive ensemble\s+\d/m);
   const csv = readFileSync(join(out, 'predictions.csv'), 'utf8').split('\n');
-  assert.equal(csv[0], 'path,split,given,zeroShot,debiased,finetuned,ensemble,gla,glaProbability');
+  assert.equal(csv[0], 'path,split,given,zeroShot,debiased,finetuned,ensemble,gla,glaProbability,zeroShotProbability,debiasedProbability,finetunedProbability,ensembleProbability');
   // Logits are cached per image content × model file × preprocessing: a second run computes none.
   const again = analyze(cache, classifier);
   assert.equal(again.r.status, 0, again.r.stderr);
@@ -100,7 +100,10 @@ test('an image without a row in the logits is reported, not fatal, and left out 
   const row = readFileSync(join(out, 'predictions.csv'), 'utf8').split('\n').find((l) => l.startsWith(manifest.paths[drop]))!;
   const cells = row.split(',');
   assert.notEqual(cells[3], '', 'zero-shot is still predicted');
-  assert.deepEqual(cells.slice(5), ['', '', '', ''], 'fine-tuned, ensemble, GLA and its probability are blank');
+  assert.deepEqual(cells.slice(5, 9), ['', '', '', ''], 'fine-tuned, ensemble, GLA and its probability are blank');
+  assert.notEqual(cells[9], '', 'zero-shot’s probability is there');
+  assert.notEqual(cells[10], '', 'and the debiased model’s');
+  assert.deepEqual(cells.slice(11), ['', ''], 'the fine-tuned and ensemble probabilities are blank');
 });
 
 test('gla classify on a folder of class folders scores every model (metrics.json) exactly as gla evaluate scores its logits', () => {

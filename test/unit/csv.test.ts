@@ -70,12 +70,12 @@ test('predictions.csv: hostile paths and class names round-trip, probabilities s
   const text = predictionsCsv(rows, names, columnsFromLogits({ zeroShot: logits, debiased: logits, finetuned: logits, ensemble: logits, gla: logits }));
   assert.ok(!/(^|,|\n)[=+\-@]/.test(text.replace(/"[^"]*"/g, '""')), 'no unquoted field starts with a trigger');
   const [header, ...read] = parseCsv(text);
-  assert.deepEqual(header, ['path', 'split', 'given', 'zeroShot', 'debiased', 'finetuned', 'ensemble', 'gla', 'glaProbability']);
+  assert.deepEqual(header, ['path', 'split', 'given', 'zeroShot', 'debiased', 'finetuned', 'ensemble', 'gla', 'glaProbability', 'zeroShotProbability', 'debiasedProbability', 'finetunedProbability', 'ensembleProbability']);
   assert.deepEqual(read.map((r) => r[0]), rows.map((r) => r.path));
   assert.deepEqual(read.map((r) => r[2]), names);
   assert.deepEqual(read.map((r) => r[6]), names);
   assert.deepEqual(read.map((r) => r[7]), names);
-  for (const r of read) assert.match(r[8], /^0\.\d{6}$/);
+  for (const r of read) for (const p of r.slice(8)) assert.match(p, /^0\.\d{6}$/);
 });
 
 test('reading is lenient: mixed line endings, a BOM, a stray or unclosed quote never throw', () => {
