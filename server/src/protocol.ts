@@ -154,6 +154,8 @@ export interface GlaSettings {
   exactDecode: boolean;
   cacheDir: string;
   templates: string[];
+  /** gla.labelIssues.threshold: the least out-of-sample GLA probability of the suggested class for a flag (0–1). */
+  labelIssueThreshold: number;
 }
 
 export type { ClassifyResult, Report };
