@@ -17,6 +17,7 @@ import { nearbyModelFolders } from './clip/models';
 import { InitializationGate } from './lsp/initialization-gate';
 import { answerInOneLine, errorDetail } from './lsp/internal-errors';
 import { LabelIssuePublisher } from './lsp/runs/label-issue-diagnostics';
+import { reviewedAmong } from './store/reviewed';
 import { ManifestContexts } from './lsp/manifest/manifest-context';
 import { ManifestDiagnostics } from './lsp/manifest/manifest-diagnostics';
 import { RunResults } from './lsp/runs/run-results';
@@ -67,7 +68,11 @@ function startLanguageServer(): void {
     ourClient = init.client === VSCODE_CLIENT;
     settings = new SettingsReader(connection, caps.workspace?.configuration === true, init);
     workspace = new WorkspaceFolders(params.workspaceFolders, params.rootUri);
-    labelIssues = new LabelIssuePublisher((uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }));
+    labelIssues = new LabelIssuePublisher(
+      (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }),
+      (root, paths) => reviewedAmong(workspace.rootFor(root), root, paths),
+      (notice) => void connection.window.showWarningMessage(`GLA: ${notice}`),
+    );
     contexts = new ManifestContexts(documents, settings, tokenizers, runs, workspace, wording);
     manifests = new ManifestDiagnostics(connection, documents, contexts, labelIssues);
     commands = new AnalysisCommands({
@@ -91,7 +96,7 @@ function startLanguageServer(): void {
         hoverProvider: true,
         completionProvider: { triggerCharacters: [' ', '{'] },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
-        executeCommandProvider: { commands: commandRoutes(commands, connection).map((r) => r.command) },
+        executeCommandProvider: { commands: commandRoutes(commands, connection, labelIssues, (root) => workspace.rootFor(root)).map((r) => r.command) },
         workspace: {
           workspaceFolders: { supported: true, changeNotifications: true },
           fileOperations: { didRename: { filters: [{ scheme: 'file', pattern: { glob: '**/*', matches: 'file' } }] } },
@@ -102,6 +107,7 @@ function startLanguageServer(): void {
   });
 
   connection.onInitialized(() => {
+    readThreshold();
     if (dynamicConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'gla' });
     if (dynamicWatch) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, {
@@ -111,8 +117,10 @@ function startLanguageServer(): void {
     if (workspaceFolderEvents) connection.workspace.onDidChangeWorkspaceFolders((e) => workspace.change(e.added, e.removed));
   });
 
+  const readThreshold = () => void settings.get().then((s) => labelIssues.setThreshold(s.labelIssueThreshold), () => undefined);
   connection.onDidChangeConfiguration(() => {
     settings?.changed();
+    readThreshold();
     revalidateOpenManifests();
   });
 
@@ -178,7 +186,7 @@ function startLanguageServer(): void {
     return labelIssueCodeActions(params, canRenameFiles);
   }));
 
-  connection.onExecuteCommand(answerInOneLine('command', logError, (params, token, workDone) => executeCommand(commandRoutes(commands, connection), params, token, workDone)));
+  connection.onExecuteCommand(answerInOneLine('command', logError, (params, token, workDone) => executeCommand(commandRoutes(commands, connection, labelIssues, (root) => workspace.rootFor(root)), params, token, workDone)));
 
   // A bug in one handler is reported to the client's log; the server keeps serving.
   process.on('uncaughtException', (err) => logError(`gla: unexpected error: ${errorDetail(err)}`));

@@ -116,3 +116,9 @@ export async function markReviewed(workspaceRoot: string, datasetRoot: string, i
   await writeFileAtomic(file, JSON.stringify(content, null, 2) + '\n');
   return added;
 }
+
+/** For the language server: which of a run's flagged paths are still reviewed, and the file's notice if any. */
+export async function reviewedAmong(workspaceRoot: string, datasetRoot: string, paths: string[]): Promise<{ paths: Set<string>; notice?: string }> {
+  const read = await readReviewed(workspaceRoot, datasetRoot);
+  return { paths: read.entries.length ? await stillReviewed(datasetRoot, read.entries, paths) : new Set(), notice: read.notice };
+}
