@@ -1,7 +1,7 @@
 // The "gla" settings as the extension reads them; the worker reads the same section over workspace/configuration.
 import * as vscode from 'vscode';
 import type { GlaSettings } from '../../server/src/protocol';
-import { DEFAULT_LABEL_ISSUE_THRESHOLD, labelIssueThreshold } from '../../server/src/engine/label-issue-threshold';
+import { DEFAULT_LABEL_ISSUE_THRESHOLD, labelIssueThreshold } from '../../server/src/gla/label-issue-threshold';
 
 export const SETTINGS_SECTION = 'gla';
 

@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import { UserError } from '../errors';
 import { analyzeDataset, type AnalysisProgress } from '../engine/analyze';
 import { MODEL_KINDS, finetunedLabel, type ModelKind, type Report } from '../engine/report';
-import { flaggedAt, labelIssueThreshold } from '../engine/label-issue-threshold';
+import { flaggedAt, labelIssueThreshold } from '../gla/label-issue-threshold';
 import { analyzeSeeds } from '../engine/seeds';
 import { defaultCacheDir } from '../store/cache-dir';
 import { parseCommandArgs } from './args';

@@ -15,8 +15,8 @@ import { logSumExpRow } from '../gla/softmax';
 import { javascriptLinearLogits } from '../gemm/linear-logits';
 import { buildReport, type ReportInputs } from './report-builder';
 import type { Report } from './report';
-import { withoutReviewed } from './reviewed-issues';
-import { DEFAULT_LABEL_ISSUE_THRESHOLD } from './label-issue-threshold';
+import { withoutReviewed } from '../store/reviewed-issues';
+import { DEFAULT_LABEL_ISSUE_THRESHOLD } from '../gla/label-issue-threshold';
 import { saveRunArtifacts, type RunArtifacts } from './run-artifacts';
 import { inside, newRunId, PendingRun, runsFolder } from './run-folder';
 

@@ -3,7 +3,7 @@ import type { Connection } from 'vscode-languageserver';
 import type { GlaSettings, InitializationOptions } from '../protocol';
 import { TEMPLATE_SETS } from '../clip/text/templates';
 import { defaultCacheDir } from '../store/cache-dir';
-import { DEFAULT_LABEL_ISSUE_THRESHOLD, labelIssueThreshold } from '../engine/label-issue-threshold';
+import { DEFAULT_LABEL_ISSUE_THRESHOLD, labelIssueThreshold } from '../gla/label-issue-threshold';
 
 export const DEFAULT_SETTINGS: GlaSettings = {
   model: 'clip-vit-base-patch32',

@@ -6,7 +6,7 @@ import type { Manifest } from '../../dataset/manifest';
 import { BIAS_SOURCE, manifestClassFor } from './bias-diagnostics';
 import { fileUri } from '../uris';
 import { failedFileDiagnostics } from './failed-file-diagnostics';
-import { DEFAULT_LABEL_ISSUE_THRESHOLD, flaggedAt } from '../../engine/label-issue-threshold';
+import { DEFAULT_LABEL_ISSUE_THRESHOLD, flaggedAt } from '../../gla/label-issue-threshold';
 
 export const LABEL_ISSUE_CODE = 'label-issue';
 

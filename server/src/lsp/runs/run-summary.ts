@@ -1,7 +1,7 @@
 // The short account of a run that gla.analyze returns and gla/runFinished carries.
 import { join } from 'node:path';
 import { MODEL_KINDS, finetunedLabel, type ModelKind, type Report } from '../../engine/report';
-import { flaggedAt, labelIssueThreshold } from '../../engine/label-issue-threshold';
+import { flaggedAt, labelIssueThreshold } from '../../gla/label-issue-threshold';
 import type { RunSummary } from '../../protocol';
 
 const FAVOURED_SHOWN = 3;

@@ -1,6 +1,6 @@
 // A run's label issues less the images the user marked "not an error" (.gla/reviewed.json) whose content is unchanged.
-import { readReviewed, stillReviewed } from '../store/reviewed';
-import type { LabelIssue } from './report';
+import { readReviewed, stillReviewed } from './reviewed';
+import type { LabelIssue } from '../engine/report';
 
 export interface ReviewedFilter {
   labelIssues: LabelIssue[];
