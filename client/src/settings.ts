@@ -1,6 +1,7 @@
 // The "gla" settings as the extension reads them; the worker reads the same section over workspace/configuration.
 import * as vscode from 'vscode';
 import type { GlaSettings } from '../../server/src/protocol';
+import { DEFAULT_LABEL_ISSUE_THRESHOLD, labelIssueThreshold } from '../../server/src/gla/label-issue-threshold';
 
 export const SETTINGS_SECTION = 'gla';
 
@@ -16,6 +17,7 @@ export function readSettings(scope?: vscode.Uri): GlaSettings {
     exactDecode: c.get<unknown>('exactDecode', false) === true,
     cacheDir: c.get<string>('cacheDir', ''),
     templates: c.get<string[]>('templates', []),
+    labelIssueThreshold: labelIssueThreshold(c.get<unknown>('labelIssues.threshold', DEFAULT_LABEL_ISSUE_THRESHOLD)),
   };
 }
 

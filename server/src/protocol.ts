@@ -123,6 +123,19 @@ export interface EditPromptArgs {
  */
 export const EditPromptCommand = command<EditPromptArgs, { shown: boolean }>('gla.editPrompt');
 
+export interface MarkNotLabelErrorArgs {
+  /** URI (or path) of the dataset folder. */
+  dataset: string;
+  /** The images, relative to the dataset root with / separators, as report.json's labelIssues name them. */
+  paths: string[];
+}
+
+/**
+ * Records suspected label errors as "not an error" in <workspace>/.gla/reviewed.json (with each image's content
+ * hash) and drops their warnings at once; later runs leave them out while the image is unchanged.
+ */
+export const MarkNotLabelErrorCommand = command<MarkNotLabelErrorArgs, { marked: number; file: string }>('gla.markNotLabelError');
+
 export interface RunFinishedParams {
   runDir: string;
   reportPath: string;
@@ -169,6 +182,8 @@ export interface GlaSettings {
   exactDecode: boolean;
   cacheDir: string;
   templates: string[];
+  /** gla.labelIssues.threshold: the least out-of-sample GLA probability of the suggested class for a flag (0–1). */
+  labelIssueThreshold: number;
 }
 
 export type { ClassifyResult, ExportResult, Report };

@@ -19,6 +19,7 @@ import { nearbyModelFolders } from './clip/models';
 import { InitializationGate } from './lsp/initialization-gate';
 import { answerInOneLine, errorDetail } from './lsp/internal-errors';
 import { LabelIssuePublisher } from './lsp/runs/label-issue-diagnostics';
+import { reviewedAmong } from './store/reviewed';
 import { ManifestContexts } from './lsp/manifest/manifest-context';
 import { ManifestDiagnostics } from './lsp/manifest/manifest-diagnostics';
 import { RunResults } from './lsp/runs/run-results';
@@ -71,7 +72,11 @@ function startLanguageServer(): void {
     ourClient = init.client === VSCODE_CLIENT;
     settings = new SettingsReader(connection, caps.workspace?.configuration === true, init);
     workspace = new WorkspaceFolders(params.workspaceFolders, params.rootUri);
-    labelIssues = new LabelIssuePublisher((uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }));
+    labelIssues = new LabelIssuePublisher(
+      (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }),
+      (root, paths) => reviewedAmong(workspace.rootFor(root), root, paths),
+      (notice) => void connection.window.showWarningMessage(`GLA: ${notice}`),
+    );
     contexts = new ManifestContexts(documents, settings, tokenizers, runs, workspace, wording);
     manifests = new ManifestDiagnostics(connection, documents, contexts, labelIssues);
     commands = new AnalysisCommands({
@@ -100,7 +105,7 @@ function startLanguageServer(): void {
         completionProvider: { triggerCharacters: [' ', '{'] },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
         codeLensProvider: { resolveProvider: false },
-        executeCommandProvider: { commands: commandRoutes(commands, connection).map((r) => r.command) },
+        executeCommandProvider: { commands: commandRoutes(commands, connection, labelIssues, (root) => workspace.rootFor(root)).map((r) => r.command) },
         workspace: {
           workspaceFolders: { supported: true, changeNotifications: true },
           fileOperations: { didRename: { filters: [{ scheme: 'file', pattern: { glob: '**/*', matches: 'file' } }] } },
@@ -111,6 +116,7 @@ function startLanguageServer(): void {
   });
 
   connection.onInitialized(() => {
+    readThreshold();
     if (dynamicConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'gla' });
     if (dynamicWatch) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, {
@@ -120,8 +126,10 @@ function startLanguageServer(): void {
     if (workspaceFolderEvents) connection.workspace.onDidChangeWorkspaceFolders((e) => workspace.change(e.added, e.removed));
   });
 
+  const readThreshold = () => void settings.get().then((s) => labelIssues.setThreshold(s.labelIssueThreshold), () => undefined);
   connection.onDidChangeConfiguration(() => {
     settings?.changed();
+    readThreshold();
     revalidateOpenManifests();
     for (const doc of documents.all()) if (isManifest(doc.uri)) promptLab.changed(doc.uri);
   });
@@ -193,7 +201,7 @@ function startLanguageServer(): void {
 
   connection.onCodeLens(answerInOneLine('code lens', logError, (params) => (isManifest(params.textDocument.uri) ? promptLab.lenses(params.textDocument.uri) : [])));
 
-  connection.onExecuteCommand(answerInOneLine('command', logError, (params, token, workDone) => executeCommand(commandRoutes(commands, connection), params, token, workDone)));
+  connection.onExecuteCommand(answerInOneLine('command', logError, (params, token, workDone) => executeCommand(commandRoutes(commands, connection, labelIssues, (root) => workspace.rootFor(root)), params, token, workDone)));
 
   // A bug in one handler is reported to the client's log; the server keeps serving.
   process.on('uncaughtException', (err) => logError(`gla: unexpected error: ${errorDetail(err)}`));

@@ -202,7 +202,7 @@ test('node dist/server.js --node-ipc serves the same protocol (how VS Code start
   const result = (await connection.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} })) as {
     capabilities: { executeCommandProvider?: { commands: string[] }; hoverProvider?: boolean };
   };
-  assert.deepEqual(result.capabilities.executeCommandProvider?.commands, ['gla.analyze', 'gla.classify', 'gla.export', 'gla.editPrompt']);
+  assert.deepEqual(result.capabilities.executeCommandProvider?.commands, ['gla.analyze', 'gla.classify', 'gla.export', 'gla.editPrompt', 'gla.markNotLabelError']);
   assert.equal(result.capabilities.hoverProvider, true);
   await connection.sendRequest('shutdown');
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

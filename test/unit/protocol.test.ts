@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { Connection } from 'vscode-languageserver';
 import * as protocol from '../../server/src/protocol';
 import { AnalysisCommands, type AnalysisCommandsDeps } from '../../server/src/lsp/runs/analysis-commands';
+import { LabelIssuePublisher } from '../../server/src/lsp/runs/label-issue-diagnostics';
 import { commandRoutes } from '../../server/src/lsp/command-routes';
 import { commandRoute, executeCommand, notifyClient } from '../../server/src/lsp/custom-messages';
 import { documentEdit } from '../../server/src/lsp/manifest/document-edit';
@@ -20,12 +21,12 @@ function descriptors(): Descriptor[] {
 
 test('every custom message has its own method string, in the gla namespace', () => {
   const all = descriptors();
-  assert.deepEqual(all.map((d) => (d.kind === 'command' ? d.command : d.method)).sort(), ['gla.analyze', 'gla.classify', 'gla.editPrompt', 'gla.export', 'gla/runFinished', 'gla/status']);
+  assert.deepEqual(all.map((d) => (d.kind === 'command' ? d.command : d.method)).sort(), ['gla.analyze', 'gla.classify', 'gla.editPrompt', 'gla.export', 'gla.markNotLabelError', 'gla/runFinished', 'gla/status']);
   for (const d of all) assert.equal(d.direction, d.kind === 'command' ? 'client→server' : 'server→client', JSON.stringify(d));
 });
 
 test('the server registers and answers exactly the command descriptors', async () => {
-  const routes = commandRoutes(new AnalysisCommands({} as AnalysisCommandsDeps), {} as Connection);
+  const routes = commandRoutes(new AnalysisCommands({} as AnalysisCommandsDeps), {} as Connection, new LabelIssuePublisher(() => undefined), (root) => root);
   const commands = descriptors().filter((d): d is protocol.CommandType<unknown, unknown> => d.kind === 'command');
   assert.deepEqual(routes.map((r) => r.command), commands.map((c) => c.command));
   const noToken = {} as Parameters<typeof executeCommand>[2];

@@ -15,6 +15,8 @@ import { logSumExpRow } from '../gla/softmax';
 import { javascriptLinearLogits } from '../gemm/linear-logits';
 import { buildReport, type ReportInputs } from './report-builder';
 import type { Report } from './report';
+import { withoutReviewed } from '../store/reviewed-issues';
+import { DEFAULT_LABEL_ISSUE_THRESHOLD } from '../gla/label-issue-threshold';
 import { saveRunArtifacts, type RunArtifacts } from './run-artifacts';
 import { inside, newRunId, PendingRun, runsFolder } from './run-folder';
 
@@ -54,6 +56,8 @@ export interface AnalysisRequest {
   allowDownload?: boolean;
   /** Decode every pixel of JPEG and WebP as PIL does (--exact-decode), instead of shrink-on-load. */
   exactDecode?: boolean;
+  /** gla.labelIssues.threshold: recorded in report.json; every confident-learning candidate is kept there. */
+  labelIssueThreshold?: number;
   /** CSV manifests: allow paths outside the CSV's folder (refused by default). */
   allowOutsidePaths?: boolean;
 }
@@ -239,6 +243,11 @@ async function writeRun(ctx: AnalysisContext, pending: PendingRun, zs: ZeroShotR
     embeddings: { cached: zs.embedded.cached, computed: zs.embedded.computed },
     timings: timings.seconds,
   });
+  // Images marked "not an error" (unchanged since) are left out and counted; the threshold applies when shown.
+  const reviewed = await withoutReviewed(report.labelIssues, ctx.request.workspaceRoot ?? process.cwd(), dataset.root, ctx.hooks.onNotice);
+  report.labelIssues = reviewed.labelIssues;
+  report.labelIssuesReviewed = reviewed.reviewed;
+  report.labelIssueThreshold = ctx.request.labelIssueThreshold ?? DEFAULT_LABEL_ISSUE_THRESHOLD;
   await writeFileAtomic(pending.path('report.json'), JSON.stringify(report, null, 2) + '\n');
   return report;
 }

@@ -121,7 +121,12 @@ export interface Report {
   /** extra: head/medium/tail mean recall with classes grouped by train frequency instead of q (long-tailed train splits). */
   byTrainFrequency: PerModel<{ head: number | null; medium: number | null; tail: number | null } | null>;
   classes: ClassReport[];
+  /** Every confident-learning candidate, most confident first, less those reviewed; shown at labelIssueThreshold or above. */
   labelIssues: LabelIssue[];
+  /** extra: candidates left out because .gla/reviewed.json marks them "not an error" (content unchanged). */
+  labelIssuesReviewed?: number;
+  /** extra: gla.labelIssues.threshold at run time (the least confidence a flag needs; 0.5 when absent). */
+  labelIssueThreshold?: number;
   failed: FailedImage[];
   /** extra */
   confusions: ConfusionPair[];

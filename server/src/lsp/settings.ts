@@ -3,6 +3,7 @@ import type { Connection } from 'vscode-languageserver';
 import type { GlaSettings, InitializationOptions } from '../protocol';
 import { TEMPLATE_SETS } from '../clip/text/templates';
 import { defaultCacheDir } from '../store/cache-dir';
+import { DEFAULT_LABEL_ISSUE_THRESHOLD, labelIssueThreshold } from '../gla/label-issue-threshold';
 
 export const DEFAULT_SETTINGS: GlaSettings = {
   model: 'clip-vit-base-patch32',
@@ -12,6 +13,7 @@ export const DEFAULT_SETTINGS: GlaSettings = {
   exactDecode: false,
   cacheDir: '',
   templates: [],
+  labelIssueThreshold: DEFAULT_LABEL_ISSUE_THRESHOLD,
 };
 
 const PROVIDERS: readonly GlaSettings['executionProvider'][] = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'];
@@ -31,6 +33,8 @@ export function sanitizeSettings(raw: unknown): GlaSettings {
     exactDecode: r.exactDecode === true,
     cacheDir: text(r.cacheDir, ''),
     templates: Array.isArray(r.templates) ? r.templates.filter((t): t is string => typeof t === 'string' && (t.includes('{}') || t in TEMPLATE_SETS)) : [],
+    // The setting is gla.labelIssues.threshold: the section arrives as { labelIssues: { threshold } }.
+    labelIssueThreshold: labelIssueThreshold((r.labelIssues as Record<string, unknown> | undefined)?.threshold),
   };
 }
 

@@ -78,6 +78,7 @@ export class AnalysisCommands {
               executionProvider: settings.executionProvider,
               batchSize: settings.batchSize,
               exactDecode: settings.exactDecode,
+              labelIssueThreshold: settings.labelIssueThreshold,
               templates: (manifest?.templates || settings.templates.length === 0) ? undefined : settings.templates, // gla.yaml's win
             },
           },

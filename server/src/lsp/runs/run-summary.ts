@@ -1,6 +1,7 @@
 // The short account of a run that gla.analyze returns and gla/runFinished carries.
 import { join } from 'node:path';
 import { MODEL_KINDS, finetunedLabel, type ModelKind, type Report } from '../../engine/report';
+import { flaggedAt, labelIssueThreshold } from '../../gla/label-issue-threshold';
 import type { RunSummary } from '../../protocol';
 
 const FAVOURED_SHOWN = 3;
@@ -13,7 +14,8 @@ export function summarizeRun(runDir: string, report: Report): RunSummary {
     classes: report.classes.length,
     images: imagesFound(report),
     failed: report.failed.length,
-    labelIssues: report.labelIssues.length,
+    // Those at the run's threshold: the count beside it in the Problems view says the same.
+    labelIssues: flaggedAt(report.labelIssues ?? [], labelIssueThreshold(report.labelIssueThreshold)).length,
     labelFree: report.labelFree,
     top1,
     finetuned: finetunedLabel(report.finetuned),
