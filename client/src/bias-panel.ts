@@ -298,6 +298,8 @@ export class BiasPanel implements vscode.Disposable {
     return {
       load: async () => {
         this.output.debug(`bias panel: the page asked for ${source.key}'s data`);
+        // The workbench asks for every image's predictions once the page has painted: read them meanwhile.
+        setTimeout(() => source.evaluation?.(), 0);
         return { ...data, images: { ...data.images, moved: moved() }, restore: source.restore, previousRun: source.previousRun, comparison: open.comparison };
       },
       revealClass: async (name: unknown) => this.revealClass(source, String(name)),

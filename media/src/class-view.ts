@@ -1,6 +1,6 @@
 // Which classes the table shows, in which order: sort key and direction, group and flag filters, and a search.
 import type { ClassFinding, ClassGroup, ModelKind, PanelClass } from '../../client/src/bias-panel-api';
-import { f1Score } from '../../client/src/evaluation-data';
+import { f1Score } from '../../client/src/confusion';
 import { FINDING_LABELS } from '../../server/src/engine/class-findings';
 
 export type SortKey = 'bias' | 'q' | 'gain' | 'name' | 'support' | 'precision' | 'recall' | 'f1';

@@ -2,7 +2,7 @@
 // matrix on the evaluation split with the pairs it confuses most, and a grid of images — a class's, on a split the
 // user picks, or one matrix cell's. Its data (every image's predictions) arrives after the first paint.
 import type { EvaluationData, ModelKind, PanelData } from '../../client/src/bias-panel-api';
-import { confusionCounts, topConfusions } from '../../client/src/evaluation-data';
+import { confusionCounts, topConfusions } from '../../client/src/confusion';
 import { ConfusionMatrix } from './confusion-matrix';
 import { h } from './dom';
 import { ImageGrid, type GridImage } from './image-grid';
