@@ -38,7 +38,7 @@ describe('GLA: Export Classifier…', () => {
     await wb.clearNotifications();
     const target = join(sandbox.root, 'exported classifier');
     await wb.runCommand('GLA: Export Classifier…');
-    await wb.answerFileDialog(target, 'Export');
+    await wb.answerFileDialog(target, 'OK');
     const summary = await wb.waitForNotification(/exported the gla classifier \(8 classes, fp32\) to .*exported classifier/, 60_000);
     assert.match(summary, /onnx\/model\.onnx \(pixel_values → logits\), config\.json, preprocessor_config\.json/);
     await wb.screenshot('export-classifier-summary-light');
@@ -56,7 +56,7 @@ describe('GLA: Export Classifier…', () => {
     const panel = await BiasPanelView.find(wb, 'run');
     const target = join(sandbox.root, 'from-panel');
     await panel.locator('button', { hasText: 'Export Classifier…' }).click();
-    await wb.answerFileDialog(target, 'Export');
+    await wb.answerFileDialog(target, 'OK');
     await waitFor('the exported folder', () => existsSync(join(target, 'onnx', 'model.onnx')) || undefined, 60_000);
     await (await BiasPanelView.find(wb, 'run')).waitForStatus(/Exported the classifier to .*from-panel/, 30_000);
     await wb.screenshot('export-classifier-panel-light');

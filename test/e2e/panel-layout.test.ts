@@ -149,7 +149,7 @@ describe('the bias panel: layout, title, units, unreadable files, show class, un
       // At full width there is room for every prompt; at 600 px the prompts are the ones that give way.
       if (width === 1400) assert.ok(layout.shrunkPrompts < fixture.shapes.length, 'at 1400 px prompts show whole');
       if (width === 600) assert.ok(layout.shrunkPrompts > 0, 'at 600 px the prompts shrink');
-      assert.equal(layout.headerCells, width <= 720 ? 7 : 8, 'below 720 px the q chart column gives way to the Bias number');
+      assert.equal(layout.headerCells, width <= 720 ? 8 : 11, 'below 720 px the q chart column gives way to the Bias number, and P and R to F1');
       const shot = await wb.screenshot(`panel-${width}`);
       assert.ok(existsSync(shot));
     });
