@@ -85,6 +85,12 @@ export interface PanelData {
     totalMisclassified: number;
     /** Suspected label errors whose image now sits in the suggested class folder (read from disk, not the report). */
     moved: string[];
+    /** gla.labelIssues.threshold the list was flagged at. */
+    labelIssueThreshold: number;
+    /** How many candidates each threshold would flag (the current one marked), reviewed images left out. */
+    thresholdCounts: { threshold: number; count: number; current: boolean }[];
+    /** Candidates left out because they were marked "not an error" (in the run, and since). */
+    reviewed: number;
   };
   /** Files the run could not read (report.json's `failed`), with the reason each gave. */
   failed: PanelFailedFile[];
@@ -260,8 +266,15 @@ export interface PanelHost {
   firstPaint(timing: FirstPaint): Promise<void>;
   /** Runs GLA: Export Classifier… for the panel's run (save dialog, summary); the exported folder, or undefined. */
   exportClassifier(): Promise<{ path: string } | undefined>;
-  /** Moves a suspected mislabelled image into its suggested class folder, after the user confirms (a WorkspaceEdit). */
-  moveToSuggestedClass(path: string): Promise<{ moved: boolean; message: string }>;
+  /**
+   * Moves suspected mislabelled images into their suggested class folders, after the user confirms: one WorkspaceEdit
+   * (one Undo) for the batch. A target that exists is not overwritten unless the user says so; "Keep Both" renames.
+   */
+  moveToSuggestedClass(paths: string[]): Promise<{ moved: string[]; message: string }>;
+  /** Records suspected label errors as "not an error" (.gla/reviewed.json, through the worker); the paths recorded. */
+  markNotLabelError(paths: string[]): Promise<{ marked: string[]; message: string }>;
+  /** Opens the Settings editor at gla.labelIssues.threshold. */
+  openThresholdSetting(): Promise<void>;
   /** Opens a file the run could not read, or reveals it in the Explorer when VS Code cannot open it. */
   openFailedFile(path: string): Promise<void>;
   /** Every image's predictions (predictions.csv); null when the run has none or it cannot be read. */
@@ -280,7 +293,7 @@ export interface PanelHost {
   rerun(): Promise<{ ran: boolean; message: string }>;
 }
 
-export const PANEL_HOST_METHODS: readonly (keyof PanelHost)[] = ['load', 'revealClass', 'openImage', 'exportCsv', 'exportClassifier', 'firstPaint', 'moveToSuggestedClass', 'openFailedFile', 'evaluation', 'imageSources', 'evaluationPainted', 'compareWith', 'closeComparison', 'rerun'];
+export const PANEL_HOST_METHODS: readonly (keyof PanelHost)[] = ['load', 'revealClass', 'openImage', 'exportCsv', 'exportClassifier', 'firstPaint', 'moveToSuggestedClass', 'markNotLabelError', 'openThresholdSetting', 'openFailedFile', 'evaluation', 'imageSources', 'evaluationPainted', 'compareWith', 'closeComparison', 'rerun'];
 
 /** The page's side, called by the extension (gla.showClassInBiasPanel, the dataset's file watcher). */
 export interface PanelPage {

@@ -4,6 +4,7 @@
 import { classFinding } from '../../server/src/engine/class-findings';
 import { MODEL_KINDS, finetunedLabel } from '../../server/src/engine/report';
 import { classGroups } from '../../server/src/gla/metrics';
+import { DEFAULT_LABEL_ISSUE_THRESHOLD, flaggedAt, thresholdCounts } from '../../server/src/gla/label-issue-threshold';
 import type { ClassFinding, ClassGroup, GroupSummary, ModelKind, PanelClass, PanelData, PanelFailedFile, PanelImage, PerModel, SplitName } from './bias-panel-api';
 import { parseCsv } from './csv-text';
 
@@ -44,6 +45,10 @@ export interface RunInputs {
   /** The webview URI of an image under the dataset root, or undefined when it may not be shown. */
   imageSrc: (relativePath: string) => string | undefined;
   canRevealClasses: boolean;
+  /** gla.labelIssues.threshold now: candidates below it are not shown (report.json keeps every candidate). */
+  labelIssueThreshold?: number;
+  /** Candidates marked "not an error" since the run (.gla/reviewed.json, content unchanged): left out. */
+  reviewedSinceRun?: ReadonlySet<string>;
 }
 
 type Obj = Record<string, unknown>;
@@ -179,7 +184,11 @@ export function panelDataFromReport(inputs: RunInputs): PanelData {
   const groups = groupSummaries(classes, (g) => (labelFree ? null : (Object.fromEntries(MODELS.map((k) => [k, metric(k, g)])) as PerModel<number | null>)));
 
   const byName = new Map(classes.map((c) => [c.name, c]));
-  const labelIssues = labelIssueImages(report.labelIssues, inputs.imageSrc);
+  // The review queue: every candidate not reviewed, flagged at the threshold the settings name now.
+  const threshold = inputs.labelIssueThreshold ?? num(report.labelIssueThreshold) ?? DEFAULT_LABEL_ISSUE_THRESHOLD;
+  const reviewedNow = inputs.reviewedSinceRun ?? new Set<string>();
+  const candidates = labelIssueImages(report.labelIssues, inputs.imageSrc).filter((i) => !reviewedNow.has(i.path));
+  const labelIssues = flaggedAt(candidates.map((i) => ({ ...i, confidence: i.confidence ?? 0 })), threshold);
   for (const img of labelIssues) {
     const c = byName.get(img.given);
     if (c) c.labelIssues++;
@@ -231,6 +240,9 @@ export function panelDataFromReport(inputs: RunInputs): PanelData {
       evaluatedOn,
       predictionsAvailable: inputs.predictionsCsv !== undefined,
       totalLabelIssues: labelIssues.length,
+      labelIssueThreshold: threshold,
+      thresholdCounts: thresholdCounts(candidates.map((i) => ({ confidence: i.confidence ?? 0 })), threshold),
+      reviewed: (num(report.labelIssuesReviewed) ?? 0) + reviewedNow.size,
       totalMisclassified: misclassified.length,
       moved: [],
     },
@@ -334,7 +346,7 @@ export function panelDataFromProfile(json: unknown, fileName: string, nonFinite 
     top1Sd: null,
     groups: groupSummaries(classes, () => null),
     confusions: [],
-    images: { labelIssues: [], misclassified: [], evaluatedOn: '', predictionsAvailable: false, totalLabelIssues: 0, totalMisclassified: 0, moved: [] },
+    images: { labelIssues: [], misclassified: [], evaluatedOn: '', predictionsAvailable: false, totalLabelIssues: 0, totalMisclassified: 0, moved: [], labelIssueThreshold: DEFAULT_LABEL_ISSUE_THRESHOLD, thresholdCounts: [], reviewed: 0 },
     failed: [],
     canRevealClasses: false,
     missing: missing.done(C),

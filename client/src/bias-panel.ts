@@ -20,7 +20,13 @@ import { findClassInManifest } from './manifest-class-line';
 import { markDone, WalkthroughKeys } from './walkthrough-progress';
 import { pageEndpoint, webviewEndpoint } from './webview-endpoint';
 import type { CompareResult, RunComparison } from './bias-panel-api';
-import type { AnalyzeResult } from '../../server/src/protocol';
+import { MarkNotLabelErrorCommand, type AnalyzeResult, type MarkNotLabelErrorArgs } from '../../server/src/protocol';
+import { reviewedAmong } from '../../server/src/store/reviewed';
+import { ExecuteCommandRequest } from 'vscode-languageclient/node';
+import { keepingBoth, planMoves, type PlannedMove } from './label-moves';
+import { removeReviewed } from './review-counts';
+import { readSettings } from './settings';
+import type { GlaWorker } from './worker';
 import { compareFromPanel } from './run-compare-host';
 
 /** What one panel shows, and where its files are. */
@@ -79,10 +85,35 @@ export class BiasPanel implements vscode.Disposable {
   /** A Re-run under way: the run it started from, so the new run's panel can offer to compare with it. */
   private rerunning?: { datasetRoot?: string; runDir: string; label: string };
 
+  private readonly subscriptions: vscode.Disposable[] = [];
+
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly output: vscode.LogOutputChannel,
-  ) {}
+    /** Records "not an error" (gla.markNotLabelError); absent, the queue offers Move and Skip only. */
+    private readonly worker?: GlaWorker,
+  ) {
+    // A new gla.labelIssues.threshold re-flags the open runs' candidates (report.json keeps them all).
+    this.subscriptions.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('gla.labelIssues.threshold')) return;
+        this.output.info(`bias panel: gla.labelIssues.threshold is now ${readSettings().labelIssueThreshold}; re-flagging ${this.panels.size} open panel(s)`);
+        void this.refreshRunPanels();
+      }),
+    );
+  }
+
+  /** Each open run panel again from its report.json, keeping its page's view (filters, scroll). */
+  private async refreshRunPanels(): Promise<void> {
+    for (const [key, open] of [...this.panels]) {
+      const restore = open.source?.kind === 'run' ? open.source.restore : undefined;
+      if (!restore) continue;
+      const reportPath = restore.kind === 'last-run' ? restore.reportPath : restore.path;
+      const runDir = restore.kind === 'last-run' ? restore.runDir : dirname(restore.path);
+      const source = await this.runSource({ runDir, reportPath, finishedAt: Date.now() }, key, restore);
+      if (source && this.panels.get(key) === open) this.present(source, false, open.panel);
+    }
+  }
 
   /** GLA: Show Bias Panel, and the Analyze summary's "Show Bias Panel": the last run. Returns the panel's key. */
   async show(run: RunRecord, options: { keepIfShown?: boolean } = {}): Promise<string | undefined> {
@@ -196,6 +227,8 @@ export class BiasPanel implements vscode.Disposable {
     if (!manifestPath && datasetRoot && existsSync(join(datasetRoot, 'gla.yaml'))) manifestPath = join(datasetRoot, 'gla.yaml');
     if (manifestPath && !existsSync(manifestPath)) manifestPath = undefined;
     const predictionsCsv = await readFile(join(run.runDir, 'predictions.csv'), 'utf8').catch(() => undefined);
+    const reviewed = datasetRoot ? await this.reviewedSinceRun(report, datasetRoot) : { paths: new Set<string>() };
+    const labelIssueThreshold = readSettings(datasetRoot ? vscode.Uri.file(datasetRoot) : undefined).labelIssueThreshold;
     let evaluation: EvaluationData | null | undefined;
     return {
       evaluation: () => {
@@ -208,9 +241,11 @@ export class BiasPanel implements vscode.Disposable {
       key,
       title: runPanelTitle(datasetRoot, run.runDir, r.createdAt, run.finishedAt),
       kind: 'run',
-      data: (webview) =>
-        panelDataFromReport({
+      data: (webview) => {
+        const data = panelDataFromReport({
           report,
+          labelIssueThreshold,
+          reviewedSinceRun: reviewed.paths,
           nonFinite,
           predictionsCsv,
           imageSrc: (path) => {
@@ -218,7 +253,10 @@ export class BiasPanel implements vscode.Disposable {
             return file ? webview.asWebviewUri(vscode.Uri.file(file)).toString() : undefined;
           },
           canRevealClasses: !!manifestPath,
-        }),
+        });
+        if (reviewed.notice) data.missing.push(reviewed.notice);
+        return data;
+      },
       datasetRoot,
       manifestPath,
       exportDefault: vscode.Uri.file(join(run.runDir, 'bias-classes.csv')),
@@ -226,6 +264,19 @@ export class BiasPanel implements vscode.Disposable {
       runDir: run.runDir,
       previousRun: rerun && resolve(rerun.runDir) !== resolve(run.runDir) && rerun.datasetRoot === datasetRoot ? { runDir: rerun.runDir, label: rerun.label } : undefined,
     };
+  }
+
+  /** The run's candidates marked "not an error" after it ran; a malformed or foreign reviewed.json: none, and its notice. */
+  private async reviewedSinceRun(report: unknown, datasetRoot: string): Promise<{ paths: Set<string>; notice?: string }> {
+    const issues = (report as { labelIssues?: unknown }).labelIssues;
+    const paths = Array.isArray(issues) ? issues.map((i) => (i as { path?: unknown })?.path).filter((p): p is string => typeof p === 'string') : [];
+    // The worker's rule (workspace-folders.ts rootFor): the workspace folder holding the dataset, else its parent.
+    const workspaceRoot = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(datasetRoot))?.uri.fsPath ?? dirname(resolve(datasetRoot));
+    try {
+      return await reviewedAmong(workspaceRoot, datasetRoot, paths);
+    } catch (err) {
+      return { paths: new Set(), notice: `.gla/reviewed.json could not be read (${err instanceof Error ? err.message : String(err)}); it was ignored` };
+    }
   }
 
   private present(source: PanelSource, reveal: boolean, adopt?: vscode.WebviewPanel): void {
@@ -329,7 +380,11 @@ export class BiasPanel implements vscode.Disposable {
         const result = (await vscode.commands.executeCommand('gla.exportClassifier', { runDir })) as { out: string } | undefined;
         return result && { path: result.out };
       },
-      moveToSuggestedClass: async (path: unknown) => this.moveToSuggestedClass(source, data, String(path)),
+      moveToSuggestedClass: async (paths: unknown) => this.moveToSuggestedClass(source, data, stringList(paths)),
+      markNotLabelError: async (paths: unknown) => this.markNotLabelError(source, data, stringList(paths)),
+      openThresholdSetting: async () => {
+        await vscode.commands.executeCommand('workbench.action.openSettings', 'gla.labelIssues.threshold');
+      },
       openFailedFile: async (path: unknown) => this.openFailedFile(source, String(path)),
       evaluation: async () => {
         const started = performance.now();
@@ -401,35 +456,69 @@ export class BiasPanel implements vscode.Disposable {
     }
   }
 
-  /** The only way the panel edits a dataset: one rename the user confirms, applied as an undoable WorkspaceEdit. */
-  private async moveToSuggestedClass(source: PanelSource, data: PanelData, path: string): Promise<{ moved: boolean; message: string }> {
-    const issue = data.images.labelIssues.find((i) => i.path === path);
-    const target = issue && suggestedPath(issue.path, issue.given, issue.other);
-    const from = source.datasetRoot && issue ? datasetFile(source.datasetRoot, issue.path) : undefined;
-    const to = source.datasetRoot && target ? datasetFile(source.datasetRoot, target) : undefined;
-    if (!issue || !from || !to) return { moved: false, message: `${path} is not a suspected label error that can be moved to a class folder.` };
-    if (existsSync(to)) return { moved: false, message: `${target} already exists; nothing was moved.` };
-    const choice = await vscode.window.showWarningMessage(
-      `Move ${issue.path} from '${issue.given}' to '${issue.other}'?`,
-      { modal: true, detail: `This renames the file in your dataset to ${target}; the notice that follows can undo it. Re-run the analysis to update the report.` },
-      'Move',
-    );
-    if (choice !== 'Move') return { moved: false, message: 'Not moved.' };
-    const edit = new vscode.WorkspaceEdit();
-    edit.renameFile(vscode.Uri.file(from), vscode.Uri.file(to), { overwrite: false });
-    const applied = await vscode.workspace.applyEdit(edit);
-    this.output.info(`bias panel: ${applied ? 'moved' : 'could not move'} ${from} → ${to}`);
-    if (applied) {
-      markDone(WalkthroughKeys.labelFixApplied);
-      // Edit › Undo reaches the rename only from the moved image's editor, so the undo is offered right here too.
-      void vscode.window.showInformationMessage(`GLA: moved ${issue.path} to ${target}.`, 'Undo Move').then(async (undo) => {
-        if (undo !== 'Undo Move' || existsSync(from) || !existsSync(to)) return;
-        const back = new vscode.WorkspaceEdit();
-        back.renameFile(vscode.Uri.file(to), vscode.Uri.file(from), { overwrite: false });
-        this.output.info(`bias panel: ${(await vscode.workspace.applyEdit(back)) ? 'moved back' : 'could not move back'} ${to} → ${from}`);
-      });
+  /**
+   * The only way the panel edits a dataset: renames the user confirms, applied as one undoable WorkspaceEdit (a
+   * batch is one Undo). A target that exists is overwritten only when the user says so; "Keep Both" picks a free name.
+   */
+  private async moveToSuggestedClass(source: PanelSource, data: PanelData, paths: string[]): Promise<{ moved: string[]; message: string }> {
+    const issues = paths.map((p) => data.images.labelIssues.find((i) => i.path === p)).filter((i): i is NonNullable<typeof i> => !!i);
+    const plan = source.datasetRoot ? planMoves(source.datasetRoot, issues, existsSync) : { moves: [], refused: [] };
+    if (!plan.moves.length) {
+      const why = plan.refused[0]?.why ?? 'it is not a suspected label error of this run';
+      return { moved: [], message: `${paths.length === 1 ? paths[0] : 'None of them'} can be moved to a class folder: ${why}.` };
     }
-    return applied ? { moved: true, message: `Moved to ${target}. Re-run the analysis to update the report.` } : { moved: false, message: `Could not move ${issue.path}.` };
+    const first = issues.find((i) => i.path === plan.moves[0].path)!;
+    const taken = plan.moves.filter((m) => m.taken);
+    const what = plan.moves.length === 1 ? `Move ${first.path} from '${first.given}' to '${first.other}'?` : `Move ${plan.moves.length} images to their suggested class folders?`;
+    const list = plan.moves.slice(0, 8).map((m) => `${m.path} → ${m.target}`).join('\n') + (plan.moves.length > 8 ? `\n… and ${plan.moves.length - 8} more` : '');
+    const refused = plan.refused.length ? `\n\n${plan.refused.length} cannot be moved (${plan.refused[0].why}).` : '';
+    let moves: PlannedMove[] = plan.moves;
+    if (taken.length) {
+      const choice = await vscode.window.showWarningMessage(
+        what,
+        { modal: true, detail: `${taken.length === 1 ? `${taken[0].target} already exists` : `${taken.length} of the targets already exist (${taken[0].target}, …)`}. Keep Both moves ${taken.length === 1 ? 'it' : 'them'} under a new name (${basename(keepingBoth([taken[0]], existsSync, source.datasetRoot!)[0].to)}); Overwrite replaces the image${taken.length === 1 ? '' : 's'} there.${refused}` },
+        'Keep Both',
+        'Overwrite',
+      );
+      if (!choice) return { moved: [], message: 'Not moved.' };
+      if (choice === 'Keep Both') moves = keepingBoth(plan.moves, existsSync, source.datasetRoot!);
+    } else {
+      const choice = await vscode.window.showWarningMessage(
+        what,
+        { modal: true, detail: `This renames ${plan.moves.length === 1 ? `the file in your dataset to ${plan.moves[0].target}` : `the files in your dataset:\n${list}`}; the notice that follows can undo it. Re-run the analysis to update the report.${refused}` },
+        'Move',
+      );
+      if (choice !== 'Move') return { moved: [], message: 'Not moved.' };
+    }
+    const edit = new vscode.WorkspaceEdit();
+    for (const m of moves) edit.renameFile(vscode.Uri.file(m.from), vscode.Uri.file(m.to), { overwrite: m.taken });
+    const applied = await vscode.workspace.applyEdit(edit);
+    for (const m of moves) this.output.info(`bias panel: ${applied ? 'moved' : 'could not move'} ${m.from} → ${m.to}`);
+    if (!applied) return { moved: [], message: `Could not move ${moves.length === 1 ? moves[0].path : `the ${moves.length} images`}.` };
+    markDone(WalkthroughKeys.labelFixApplied);
+    const said = moves.length === 1 ? `${moves[0].path} to ${moves[0].target}` : `${moves.length} images to their suggested class folders`;
+    // Edit › Undo reaches the renames only from a moved image's editor, so the undo is offered right here too.
+    void vscode.window.showInformationMessage(`GLA: moved ${said}.`, 'Undo Move').then(async (undo) => {
+      const back = moves.filter((m) => !existsSync(m.from) && existsSync(m.to));
+      if (undo !== 'Undo Move' || !back.length) return;
+      const edit = new vscode.WorkspaceEdit();
+      for (const m of back) edit.renameFile(vscode.Uri.file(m.to), vscode.Uri.file(m.from), { overwrite: false });
+      this.output.info(`bias panel: ${(await vscode.workspace.applyEdit(edit)) ? 'moved back' : 'could not move back'} ${back.length} image(s)`);
+    });
+    return { moved: moves.map((m) => m.path), message: `Moved ${moves.length === 1 ? `to ${moves[0].target}` : `${moves.length} images`}. Re-run the analysis to update the report.` };
+  }
+
+  /** "Not an error": the worker records it in .gla/reviewed.json and drops the warnings; the queue then lets it go. */
+  private async markNotLabelError(source: PanelSource, data: PanelData, paths: string[]): Promise<{ marked: string[]; message: string }> {
+    const known = paths.filter((p) => data.images.labelIssues.some((i) => i.path === p));
+    if (!known.length || !source.datasetRoot) return { marked: [], message: 'Nothing to mark: not a suspected label error of this run.' };
+    if (!this.worker) return { marked: [], message: 'The GLA worker is not available to record the review.' };
+    const client = await this.worker.ready();
+    const args: MarkNotLabelErrorArgs = { dataset: vscode.Uri.file(source.datasetRoot).toString(), paths: known };
+    const result = (await client.sendRequest(ExecuteCommandRequest.type, { command: MarkNotLabelErrorCommand.command, arguments: [args] })) as { marked: number; file: string };
+    removeReviewed(data, new Set(known));
+    this.output.info(`bias panel: marked ${known.length} image(s) "not an error" in ${result.file}`);
+    return { marked: known, message: `Marked ${known.length === 1 ? known[0] : `${known.length} images`} "not an error" (${vscode.workspace.asRelativePath(result.file)}). Later runs leave ${known.length === 1 ? 'it' : 'them'} out while unchanged.` };
   }
 
   /** A file the run could not read: opened where VS Code can show it, else shown in the Explorer. */
@@ -471,10 +560,16 @@ export class BiasPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const d of this.subscriptions) d.dispose();
     for (const open of [...this.panels.values()]) {
       open.link?.dispose();
       open.panel.dispose();
     }
     this.panels.clear();
   }
+}
+
+/** The page's list of image paths (one string accepted too). */
+function stringList(raw: unknown): string[] {
+  return (Array.isArray(raw) ? raw : [raw]).filter((p): p is string => typeof p === 'string' && p !== '');
 }

@@ -21,7 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const activeManifest = new ActiveManifest(manifests);
   const statusBar = new GlaStatusBar(lastRun.current, activeManifest);
   worker = new GlaWorker(context, output, (crash) => reportCrash(crash, output));
-  const ctx: GlaContext = { extension: context, worker, lastRun, biasPanel: new BiasPanel(context, output), output };
+  const ctx: GlaContext = { extension: context, worker, lastRun, biasPanel: new BiasPanel(context, output, worker), output };
 
   context.subscriptions.push(
     output,

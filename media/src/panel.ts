@@ -12,6 +12,7 @@ import { EvaluationSection, modelSelect } from './evaluation-section';
 import { failedFiles } from './failed-files';
 import { extensionEndpoint, type VsCodeApi } from './host-endpoint';
 import { ImageStrips } from './image-strips';
+import { ReviewQueue } from './review-queue';
 import { modelSwatch, summaryCards } from './summary-cards';
 import { RunTools } from './run-comparison';
 import type { RunComparison } from '../../client/src/bias-panel-api';
@@ -40,7 +41,7 @@ class BiasPanelPage {
   private readonly count: HTMLElement;
   private readonly status: HTMLElement;
   private readonly search: HTMLInputElement;
-  private readonly toggles: { button: HTMLButtonElement; on: (v: ViewState) => boolean; flip: (v: ViewState) => ViewState }[] = [];
+  private readonly toggles: { button: HTMLButtonElement; on: (v: ViewState) => boolean; flip: (v: ViewState) => ViewState; aria: string; n: () => number }[] = [];
   private order: number[] = [];
 
   constructor(private readonly data: PanelData) {
@@ -58,7 +59,17 @@ class BiasPanelPage {
       clearTimeout(typing);
       typing = window.setTimeout(() => this.update({ ...this.view, search: this.search.value }), 80);
     });
-    if (data.kind === 'run') this.images = new ImageStrips(data, (path) => void this.openImage(path), (path) => this.moveImage(path));
+    if (data.kind === 'run') {
+      const queue = new ReviewQueue(data, {
+        open: (path) => void this.openImage(path),
+        move: (paths) => this.moveImages(paths),
+        notAnError: (paths) => this.markNotAnError(paths),
+        openThresholdSetting: () => void host.openThresholdSetting().catch((err) => this.say(`Could not open Settings: ${errorText(err)}`)),
+        say: (message) => this.say(message),
+        countsChanged: () => this.paintToggleCounts(),
+      });
+      this.images = new ImageStrips(data, queue, (path) => void this.openImage(path));
+    }
     if (data.kind === 'run' && data.models.length) {
       this.evaluation = new EvaluationSection(data, this.view.model, {
         model: (model) => this.update({ ...this.view, model }),
@@ -124,10 +135,10 @@ class BiasPanelPage {
   }
 
   private toolbar(): HTMLElement {
-    const toggle = (label: string, aria: string, on: (v: ViewState) => boolean, flip: (v: ViewState) => ViewState, n: number) => {
-      const button = h('button', { type: 'button', class: 'toggle', 'aria-pressed': 'false', 'aria-label': `${aria}: ${n}` }, label, h('span', { class: 'n', 'aria-hidden': 'true' }, String(n)));
+    const toggle = (label: string, aria: string, on: (v: ViewState) => boolean, flip: (v: ViewState) => ViewState, n: () => number) => {
+      const button = h('button', { type: 'button', class: 'toggle', 'aria-pressed': 'false', 'aria-label': `${aria}: ${n()}` }, label, h('span', { class: 'n', 'aria-hidden': 'true' }, String(n())));
       button.addEventListener('click', () => this.update(flip(this.view)));
-      this.toggles.push({ button, on, flip });
+      this.toggles.push({ button, on, flip, aria, n });
       return button;
     };
     const classes = this.data.classes;
@@ -137,7 +148,7 @@ class BiasPanelPage {
         `Show ${g} classes (${label === 'Head' ? 'largest' : label === 'Tail' ? 'smallest' : 'middle'} third by q)`,
         (v) => v.groups.includes(g),
         (v) => ({ ...v, groups: v.groups.includes(g) ? v.groups.filter((x) => x !== g) : [...v.groups, g] }),
-        classes.filter((c) => c.group === g).length,
+        () => classes.filter((c) => c.group === g).length,
       );
     // Each finding kind has its own filter: a class CLIP's prior is against, and one its prompts miss, need different fixes.
     const finding = (f: ClassFinding, label: string, aria: string) =>
@@ -146,7 +157,7 @@ class BiasPanelPage {
         aria,
         (v) => v.findings.includes(f),
         (v) => ({ ...v, findings: v.findings.includes(f) ? v.findings.filter((x) => x !== f) : [...v.findings, f] }),
-        classes.filter((c) => c.finding === f).length,
+        () => classes.filter((c) => c.finding === f).length,
       );
     const filters = h(
       'div',
@@ -166,7 +177,7 @@ class BiasPanelPage {
           'Show only classes with suspected mislabelled images',
           (v) => v.withLabelIssues,
           (v) => ({ ...v, withLabelIssues: !v.withLabelIssues }),
-          classes.filter((c) => c.labelIssues > 0).length,
+          () => classes.filter((c) => c.labelIssues > 0).length,
         ),
       );
     }
@@ -226,6 +237,17 @@ class BiasPanelPage {
     this.images?.setMoved(paths);
   }
 
+  /** A review changed the classes' label-issue counts: the filters' numbers and the table follow. */
+  private paintToggleCounts(): void {
+    for (const t of this.toggles) {
+      const n = t.n();
+      t.button.setAttribute('aria-label', `${t.aria}: ${n}`);
+      const badge = t.button.querySelector('.n');
+      if (badge) badge.textContent = String(n);
+    }
+    this.update(this.view);
+  }
+
   private sortBy(key: SortKey): void {
     const direction = this.view.sort === key ? (this.view.direction === 'ascending' ? 'descending' : 'ascending') : FIRST_DIRECTION[key];
     this.update({ ...this.view, sort: key, direction });
@@ -259,14 +281,25 @@ class BiasPanelPage {
     }
   }
 
-  private async moveImage(path: string): Promise<boolean> {
+  private async moveImages(paths: string[]): Promise<string[]> {
     try {
-      const result = await host.moveToSuggestedClass(path);
+      const result = await host.moveToSuggestedClass(paths);
       this.say(result.message);
       return result.moved;
     } catch (err) {
-      this.say(`Could not move ${path}: ${errorText(err)}`);
-      return false;
+      this.say(`Could not move ${paths.length === 1 ? paths[0] : `${paths.length} images`}: ${errorText(err)}`);
+      return [];
+    }
+  }
+
+  private async markNotAnError(paths: string[]): Promise<string[]> {
+    try {
+      const result = await host.markNotLabelError(paths);
+      this.say(result.message);
+      return result.marked;
+    } catch (err) {
+      this.say(`Could not record the review: ${errorText(err)}`);
+      return [];
     }
   }
 

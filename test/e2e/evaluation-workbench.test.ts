@@ -121,8 +121,11 @@ describe('the evaluation workbench: confusion matrix, image grid, P/R/F1, paint 
     const panel = await BiasPanelView.find(wb, 'run');
     await panel.locator('.toolbar select').selectOption('zeroShot');
     await waitFor('the evaluation section to follow', async () => ((await panel.locator('.evaluation-head select').inputValue()) === 'zeroShot' ? true : undefined));
-    const rows = await panel.frame.$$eval('.rows .row', (els) => els.map((e) => ({ name: e.querySelector('.name')?.textContent ?? '', p: e.querySelector('.c-precision')?.textContent ?? '', r: e.querySelector('.c-recall-n')?.textContent ?? '' })));
-    assert.ok(rows.length > 0);
+    // The table repaints on the model change: read it once it has rows again.
+    const rows = await waitFor('the table’s rows', async () => {
+      const read = await panel.frame.$$eval('.rows .row', (els) => els.map((e) => ({ name: e.querySelector('.name')?.textContent ?? '', p: e.querySelector('.c-precision')?.textContent ?? '', r: e.querySelector('.c-recall-n')?.textContent ?? '' })));
+      return read.length > 0 ? read : undefined;
+    });
     const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(0)}%`);
     for (const row of rows) {
       const c = report.classes.find((x: { name: string }) => x.name === row.name);

@@ -229,11 +229,17 @@ describe('the bias panel: layout, title, units, unreadable files, show class, un
     await waitFor(`${moved} first in Quick Open`, async () => ((await wb.page.locator('.quick-input-list .monaco-list-row').first().getAttribute('aria-label'))?.startsWith(basename(moved)) ? true : undefined));
     await wb.page.keyboard.press('Control+Enter');
     await waitFor(`${basename(moved)} open`, async () => ((await wb.activeTabTitle()) === basename(moved) ? true : undefined));
-    await wb.runCommand('Undo');
-    // VS Code may ask before undoing an edit that touched several files.
-    const confirm = dialog.locator('.monaco-button', { hasText: /Undo/ }).first();
-    await confirm.waitFor({ timeout: 2_000 }).then(() => confirm.click(), () => undefined);
-    await waitFor('the image back where it was', async () => (existsSync(from) && !existsSync(to) ? true : undefined));
+    // Under load the first Undo now and then lands before the image editor holds the focus: try it again, up to three times.
+    const back = async () => (existsSync(from) && !existsSync(to) ? true : undefined);
+    for (let attempt = 0; attempt < 3 && !(await back()); attempt++) {
+      await wb.page.locator('.tabs-container .tab', { hasText: basename(moved) }).click();
+      await wb.runCommand('Undo');
+      // VS Code may ask before undoing an edit that touched several files.
+      const confirm = dialog.locator('.monaco-button', { hasText: /Undo/ }).first();
+      await confirm.waitFor({ timeout: 2_000 }).then(() => confirm.click(), () => undefined);
+      await waitFor('the image back where it was', back, 6_000).catch(() => undefined);
+    }
+    await waitFor('the image back where it was', back);
     panel = await BiasPanelView.find(wb, 'run');
     await waitFor('"Move there" again', async () => ((await moveButton(panel).textContent()) === 'Move there' ? true : undefined));
     assert.equal(await moveButton(panel).isDisabled(), false);
@@ -257,8 +263,11 @@ describe('the bias panel: layout, title, units, unreadable files, show class, un
     await reload();
     // Known open bug: now and then the restored webview never loads its page (the frame holds only the workbench's
     // resources). A second reload restores it; the panel must still come back from its saved state, not be reopened.
-    const restored = await BiasPanelView.find(wb, 'run', new RegExp(`Run ${report.runId}`), 30_000).catch(() => undefined);
-    if (!restored) await reload();
+    let restored: BiasPanelView | undefined;
+    for (let attempt = 0; attempt < 2 && !restored; attempt++) {
+      restored = await BiasPanelView.find(wb, 'run', new RegExp(`Run ${report.runId}`), 30_000).catch(() => undefined);
+      if (!restored) await reload();
+    }
     panel = restored ?? await BiasPanelView.find(wb, 'run', new RegExp(`Run ${report.runId}`), 60_000).catch(async (err: Error) => {
       // Say what the webview frames held, so a failure tells a lost message from a script that never loaded.
       const frames = await Promise.all(
