@@ -72,7 +72,7 @@ export class ManifestDiagnostics {
         if (run) {
           diagnostics.push(...biasDiagnostics(run.report, context.file, run.runDir));
           if (!this.labelIssues.isShown(context.file.root, run.runDir)) {
-            this.labelIssues.show(context.file.root, run.runDir, run.report, { uri, manifest: context.file });
+            this.labelIssues.show(context.file.root, run.runDir, run.report, { uri, manifest: context.file }, run.stamp > 0);
           }
         }
       }
@@ -90,6 +90,6 @@ export class ManifestDiagnostics {
     // The client's spelling of the URI when the manifest is open, so the findings land on that document.
     const open = this.documents.all().find((d) => uriKey(d.uri) === manifestPath);
     if (open || existsSync(manifestPath)) await this.validate(open?.uri ?? fileUri(manifestPath));
-    else this.labelIssues.show(run.datasetRoot, run.runDir, run.report);
+    else this.labelIssues.show(run.datasetRoot, run.runDir, run.report, undefined, run.stamp > 0);
   }
 }

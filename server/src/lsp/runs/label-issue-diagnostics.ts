@@ -85,7 +85,11 @@ export class LabelIssuePublisher {
     return this.published.get(datasetRoot)?.runDir === runDir;
   }
 
-  show(datasetRoot: string, runDir: string, report: Report, manifest?: { uri: string; manifest: Manifest }): void {
+  /**
+   * `noticed`: the run was made by this server, whose engine already told the user about a malformed or foreign
+   * reviewed.json (gla/status), so the look-up here stays quiet rather than show the same warning twice.
+   */
+  show(datasetRoot: string, runDir: string, report: Report, manifest?: { uri: string; manifest: Manifest }, noticed = false): void {
     const before = this.published.get(datasetRoot)?.diagnostics ?? new Map<string, Diagnostic[]>();
     const shown: Shown = { runDir, report, manifest, diagnostics: new Map(), hidden: new Set(), reviewed: new Set() };
     this.published.set(datasetRoot, shown);
@@ -95,7 +99,7 @@ export class LabelIssuePublisher {
     if (!lookup || !report.labelIssues.length) return;
     void lookup(datasetRoot, report.labelIssues.map((i) => i.path)).then(
       ({ paths, notice }) => {
-        if (notice && this.notices.get(datasetRoot) !== notice) this.notice?.(notice);
+        if (notice && !noticed && this.notices.get(datasetRoot) !== notice) this.notice?.(notice);
         if (notice) this.notices.set(datasetRoot, notice);
         else this.notices.delete(datasetRoot);
         if (this.published.get(datasetRoot) !== shown || paths.size === 0) return;
