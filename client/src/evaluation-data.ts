@@ -24,22 +24,24 @@ export function evaluationFromPredictions(csv: string, classNames: readonly stri
   const index = new Map(classNames.map((name, i) => [name, i]));
   const classOf = (name: string | undefined) => (name ? (index.get(name) ?? -1) : -1);
   const models = MODEL_KINDS.filter((k) => col(k) >= 0 && rows.some((r) => r[col(k)]));
+  const n = rows.filter((r) => r[path]).length;
   const data: EvaluationData = {
     evaluatedOn,
     models,
     paths: [],
-    split: [],
-    given: [],
-    evaluated: [],
+    split: new Uint8Array(n),
+    given: new Int32Array(n),
+    evaluated: new Uint8Array(n),
     predicted: {},
     confidence: {},
     unknownNames: 0,
   };
   for (const k of models) {
-    data.predicted[k] = [];
-    data.confidence[k] = [];
+    data.predicted[k] = new Int32Array(n);
+    data.confidence[k] = new Float32Array(n);
   }
   const probabilityColumn = (k: ModelKind) => col(`${k}Probability`);
+  let i = 0;
   for (const r of rows) {
     if (!r[path]) continue;
     const s = SPLIT_CODES.indexOf((r[split] ?? '') as SplitName);
@@ -47,18 +49,18 @@ export function evaluationFromPredictions(csv: string, classNames: readonly stri
     const y = classOf(r[given]);
     if (r[given] && y < 0) data.unknownNames++;
     data.paths.push(r[path]);
-    data.split.push(code);
-    data.given.push(y);
-    data.evaluated.push(y >= 0 && onEvaluatedSplit(evaluatedOn, SPLIT_CODES[code]) ? 1 : 0);
+    data.split[i] = code;
+    data.given[i] = y;
+    data.evaluated[i] = y >= 0 && onEvaluatedSplit(evaluatedOn, SPLIT_CODES[code]) ? 1 : 0;
     for (const k of models) {
       const name = r[col(k)];
       const p = classOf(name);
       if (name && p < 0) data.unknownNames++;
-      data.predicted[k]!.push(p);
+      data.predicted[k]![i] = p;
       const c = probabilityColumn(k) >= 0 && r[probabilityColumn(k)] ? Number(r[probabilityColumn(k)]) : NaN;
-      // JSON carries no NaN: a missing confidence travels as null.
-      data.confidence[k]!.push(Number.isFinite(c) ? c : null);
+      data.confidence[k]![i] = Number.isFinite(c) ? c : NaN;
     }
+    i++;
   }
   return data;
 }

@@ -175,8 +175,9 @@ export class EvaluationSection {
     if (!evaluation) return;
     this.filter = filter;
     const names = this.data.classes.map((c) => c.name);
-    const predicted = evaluation.predicted[this.model] ?? [];
-    const confidence = evaluation.confidence[this.model] ?? [];
+    const predicted = evaluation.predicted[this.model] ?? new Int32Array(evaluation.paths.length).fill(-1);
+    const confidence = evaluation.confidence[this.model] ?? new Float32Array(evaluation.paths.length).fill(NaN);
+    const sure = (r: number) => (Number.isNaN(confidence[r]) ? null : confidence[r]);
     const rows: number[] = [];
     for (let r = 0; r < evaluation.paths.length; r++) {
       if (filter.kind === 'cell') {
@@ -187,13 +188,13 @@ export class EvaluationSection {
     }
     // Wrong predictions first, the most confident first: the ones most worth a look.
     const wrong = (r: number) => (predicted[r] >= 0 && predicted[r] !== evaluation.given[r] ? 1 : 0);
-    rows.sort((a, b) => wrong(b) - wrong(a) || (confidence[b] ?? -1) - (confidence[a] ?? -1) || a - b);
+    rows.sort((a, b) => wrong(b) - wrong(a) || (sure(b) ?? -1) - (sure(a) ?? -1) || a - b);
     const images: GridImage[] = rows.map((r) => ({
       row: r,
       path: evaluation.paths[r],
       given: names[evaluation.given[r]] ?? '?',
       predicted: predicted[r] >= 0 ? names[predicted[r]] : null,
-      confidence: confidence[r] ?? null,
+      confidence: sure(r),
     }));
     const wrongCount = rows.filter((r) => wrong(r)).length;
     this.clearCell.hidden = filter.kind !== 'cell';

@@ -16,16 +16,18 @@ const csv = [
   'test/cat/4.png,test,cat,wolf,cat,,,cat,0.500000,0.600000',
 ].join('\n');
 
-test('predictions.csv → per-image arrays: classes by index, splits coded, missing confidences null, unknown names counted', () => {
+test('predictions.csv → per-image typed arrays: classes by index, splits coded, missing confidences NaN, unknown names counted', () => {
   const e = evaluationFromPredictions(csv, names, 'test')!;
   assert.deepEqual(e.models, ['zeroShot', 'debiased', 'gla'], 'models with no prediction at all are left out');
   assert.equal(e.paths.length, 8);
-  assert.deepEqual(e.given, [0, 0, 0, 1, 1, 1, 0, 0]);
-  assert.deepEqual(e.split, [2, 2, 2, 2, 2, 2, 0, 2]);
-  assert.deepEqual(e.evaluated, [1, 1, 1, 1, 1, 1, 0, 1]);
-  assert.deepEqual(e.predicted.zeroShot, [0, 1, 1, 1, 0, 1, 2, -1]);
-  assert.deepEqual(e.confidence.zeroShot, [0.5, 0.4, null, 0.7, 0.3, 0.8, 0.9, 0.6]);
-  assert.deepEqual(e.confidence.debiased, Array(8).fill(null), 'no debiasedProbability column: null, not NaN');
+  assert.ok(e.given instanceof Int32Array && e.predicted.zeroShot instanceof Int32Array && e.confidence.zeroShot instanceof Float32Array, 'typed arrays travel to the webview as binary');
+  assert.deepEqual([...e.given], [0, 0, 0, 1, 1, 1, 0, 0]);
+  assert.deepEqual([...e.split], [2, 2, 2, 2, 2, 2, 0, 2]);
+  assert.deepEqual([...e.evaluated], [1, 1, 1, 1, 1, 1, 0, 1]);
+  assert.deepEqual([...e.predicted.zeroShot!], [0, 1, 1, 1, 0, 1, 2, -1]);
+  // Float32: each confidence to 7 significant digits; a missing one is NaN.
+  assert.deepEqual([...e.confidence.zeroShot!].map((v) => (Number.isNaN(v) ? null : Number(v.toPrecision(7)))), [0.5, 0.4, null, 0.7, 0.3, 0.8, 0.9, 0.6]);
+  assert.ok([...e.confidence.debiased!].every(Number.isNaN), 'no debiasedProbability column: NaN throughout');
   assert.equal(e.unknownNames, 1, "'wolf' is not a class");
 });
 
@@ -60,7 +62,7 @@ test('without a test split every labelled image is evaluated', () => {
   assert.equal(onEvaluatedSplit('test', 'train'), false);
   assert.equal(onEvaluatedSplit('cross-validated (no test split)', 'train'), true);
   const e = evaluationFromPredictions(csv, names, 'cross-validated (no test split)')!;
-  assert.equal(e.evaluated.filter(Boolean).length, 8);
+  assert.equal([...e.evaluated].filter(Boolean).length, 8);
 });
 
 test('a CSV without path or given columns has no evaluation', () => {
