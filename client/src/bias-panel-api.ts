@@ -116,8 +116,8 @@ export interface EvaluationData {
   evaluatedOn: string;
   /** Models with predictions in the file, in MODEL_KINDS order. */
   models: ModelKind[];
-  /** Relative to the dataset root, with / separators. */
-  paths: string[];
+  /** How many images (rows); their paths stay in the extension and come with imageSources. */
+  images: number;
   // Typed arrays: the webview's postMessage carries them as binary, not JSON (50 000 images × 5 models in a blink).
   /** Index into ['train', 'val', 'test', 'none']. */
   split: Uint8Array;
@@ -126,10 +126,20 @@ export interface EvaluationData {
   /** 1: counted in the report's metrics (on the evaluated split, with a known given class). */
   evaluated: Uint8Array;
   predicted: Partial<Record<ModelKind, Int32Array>>;
-  /** The model's probability of its own prediction; NaN where the file has none (runs before this column). */
+  /**
+   * The model's probability of its own prediction; NaN where the file has none (runs before this column). Empty in
+   * what evaluation() sends: the matrix does not need them, and evaluationConfidence() brings them after its paint.
+   */
   confidence: Partial<Record<ModelKind, Float32Array>>;
   /** Class names in the file that the report does not list (counted, then treated as no class). */
   unknownNames: number;
+}
+
+/** One image of the evaluation data, as the grid shows it once in view. */
+export interface ImageSource {
+  /** Relative to the dataset root, with / separators. */
+  path: string;
+  src: string | null;
 }
 
 /** When the panel's pieces were painted, measured in the page (ms). */
@@ -281,8 +291,10 @@ export interface PanelHost {
   openFailedFile(path: string): Promise<void>;
   /** Every image's predictions (predictions.csv); null when the run has none or it cannot be read. */
   evaluation(): Promise<EvaluationData | null>;
-  /** The webview URIs of images (by row of EvaluationData); null for one outside the dataset folder. */
-  imageSources(rows: number[]): Promise<(string | null)[]>;
+  /** Every model's confidence per image (EvaluationData.confidence), asked for once the matrix has painted. */
+  evaluationConfidence(): Promise<Partial<Record<ModelKind, Float32Array>>>;
+  /** The paths and webview URIs of images (by row of EvaluationData); src null for one outside the dataset folder. */
+  imageSources(rows: number[]): Promise<ImageSource[]>;
   evaluationPainted(timing: EvaluationPaint): Promise<void>;
   /**
    * Compares this run with another run of its dataset: `runDir` (one the extension lists for this dataset), or the
@@ -295,7 +307,7 @@ export interface PanelHost {
   rerun(): Promise<{ ran: boolean; message: string }>;
 }
 
-export const PANEL_HOST_METHODS: readonly (keyof PanelHost)[] = ['load', 'revealClass', 'openImage', 'exportCsv', 'exportClassifier', 'firstPaint', 'moveToSuggestedClass', 'markNotLabelError', 'openThresholdSetting', 'openFailedFile', 'evaluation', 'imageSources', 'evaluationPainted', 'compareWith', 'closeComparison', 'rerun'];
+export const PANEL_HOST_METHODS: readonly (keyof PanelHost)[] = ['load', 'revealClass', 'openImage', 'exportCsv', 'exportClassifier', 'firstPaint', 'moveToSuggestedClass', 'markNotLabelError', 'openThresholdSetting', 'openFailedFile', 'evaluation', 'evaluationConfidence', 'imageSources', 'evaluationPainted', 'compareWith', 'closeComparison', 'rerun'];
 
 /** The page's side, called by the extension (gla.showClassInBiasPanel, the dataset's file watcher). */
 export interface PanelPage {

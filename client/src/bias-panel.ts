@@ -6,12 +6,12 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { PANEL_HOST_METHODS, type EvaluationData, type EvaluationPaint, type FirstPaint, type PanelData, type PanelHost, type PanelPage, type PanelRestore, type RevealResult } from './bias-panel-api';
+import { PANEL_HOST_METHODS, type EvaluationPaint, type FirstPaint, type PanelData, type PanelHost, type PanelPage, type PanelRestore, type RevealResult } from './bias-panel-api';
 import { watchMovedImages } from './moved-images-watch';
 import { profilePanelTitle, runPanelTitle } from './panel-title';
 import { isBiasProfile, isRunReport, panelDataFromProfile, panelDataFromReport, parseLenientJson } from './bias-panel-data';
 import { datasetFile } from './dataset-file';
-import { evaluationFromPredictions } from './evaluation-data';
+import { evaluationFromPredictions, forThePage, type EvaluationTable } from './evaluation-data';
 import { suggestedPath } from './label-fix';
 import { panelHtml } from './bias-panel-html';
 import { classTableCsv } from './bias-table-csv';
@@ -44,7 +44,7 @@ interface PanelSource {
   /** What the page keeps in its webview state, so the serializer can show the same after a window reload. */
   restore: PanelRestore;
   /** Every image's predictions, read from predictions.csv when the page first asks (runs only). */
-  evaluation?: () => EvaluationData | null;
+  evaluation?: () => EvaluationTable | null;
   /** The run folder (runs only): what Compare and Re-run start from. */
   runDir?: string;
   /** The run this one re-ran, when it came from the panel's Re-run: the page offers to compare with it. */
@@ -229,7 +229,7 @@ export class BiasPanel implements vscode.Disposable {
     const predictionsCsv = await readFile(join(run.runDir, 'predictions.csv'), 'utf8').catch(() => undefined);
     const reviewed = datasetRoot ? await this.reviewedSinceRun(report, datasetRoot) : { paths: new Set<string>() };
     const labelIssueThreshold = readSettings(datasetRoot ? vscode.Uri.file(datasetRoot) : undefined).labelIssueThreshold;
-    let evaluation: EvaluationData | null | undefined;
+    let evaluation: EvaluationTable | null | undefined;
     return {
       evaluation: () => {
         if (evaluation !== undefined) return evaluation;
@@ -388,17 +388,18 @@ export class BiasPanel implements vscode.Disposable {
       openFailedFile: async (path: unknown) => this.openFailedFile(source, String(path)),
       evaluation: async () => {
         const started = performance.now();
-        const out = source.evaluation?.() ?? null;
-        this.output.debug(`bias panel: evaluation data for ${out?.paths.length ?? 0} images in ${(performance.now() - started).toFixed(1)} ms`);
-        return out;
+        const table = source.evaluation?.() ?? null;
+        this.output.debug(`bias panel: evaluation data for ${table?.images ?? 0} images in ${(performance.now() - started).toFixed(1)} ms`);
+        return table && forThePage(table);
       },
+      evaluationConfidence: async () => source.evaluation?.()?.confidence ?? {},
       imageSources: async (rows: unknown) => {
         const paths = source.evaluation?.()?.paths ?? [];
         const list = Array.isArray(rows) ? rows.slice(0, 2000) : [];
         return list.map((r) => {
           const path = Number.isInteger(r) ? paths[r as number] : undefined;
           const file = path && source.datasetRoot ? datasetFile(source.datasetRoot, path) : undefined;
-          return file ? open.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString() : null;
+          return { path: path ?? '', src: file ? open.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString() : null };
         });
       },
       evaluationPainted: async (t: EvaluationPaint) => {

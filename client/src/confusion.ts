@@ -7,7 +7,7 @@ export function confusionCounts(data: EvaluationData, model: ModelKind, classes:
   const counts = new Int32Array(classes * classes);
   const predicted = data.predicted[model];
   if (!predicted) return counts;
-  for (let i = 0; i < data.paths.length; i++) {
+  for (let i = 0; i < data.images; i++) {
     const y = data.given[i];
     const p = predicted[i];
     if (data.evaluated[i] && y >= 0 && p >= 0 && y < classes && p < classes) counts[y * classes + p]++;

@@ -15,7 +15,19 @@ export function onEvaluatedSplit(evaluatedOn: string, split: SplitName | 'none')
   return evaluatedOn === 'test' ? split === 'test' : true;
 }
 
-export function evaluationFromPredictions(csv: string, classNames: readonly string[], evaluatedOn: string): EvaluationData | null {
+/** The extension's copy: the page's data plus each row's path (sent to the page only for the images in view). */
+export interface EvaluationTable extends EvaluationData {
+  /** Relative to the dataset root, with / separators. */
+  paths: string[];
+}
+
+/** What the page gets first: everything but the paths and the confidences (those follow the matrix's paint). */
+export function forThePage(table: EvaluationTable): EvaluationData {
+  const { paths: _paths, confidence: _confidence, ...page } = table;
+  return { ...page, confidence: {} };
+}
+
+export function evaluationFromPredictions(csv: string, classNames: readonly string[], evaluatedOn: string): EvaluationTable | null {
   const [header, ...rows] = parseCsv(csv);
   if (!header) return null;
   const col = (name: string) => header.indexOf(name);
@@ -25,9 +37,10 @@ export function evaluationFromPredictions(csv: string, classNames: readonly stri
   const classOf = (name: string | undefined) => (name ? (index.get(name) ?? -1) : -1);
   const models = MODEL_KINDS.filter((k) => col(k) >= 0 && rows.some((r) => r[col(k)]));
   const n = rows.filter((r) => r[path]).length;
-  const data: EvaluationData = {
+  const data: EvaluationTable = {
     evaluatedOn,
     models,
+    images: n,
     paths: [],
     split: new Uint8Array(n),
     given: new Int32Array(n),

@@ -1,7 +1,7 @@
 // The panel's evaluation workbench: one model at a time (picked here or in the class table's toolbar), its confusion
 // matrix on the evaluation split with the pairs it confuses most, and a grid of images — a class's, on a split the
 // user picks, or one matrix cell's. Its data (every image's predictions) arrives after the first paint.
-import type { EvaluationData, ModelKind, PanelData } from '../../client/src/bias-panel-api';
+import type { EvaluationData, ImageSource, ModelKind, PanelData } from '../../client/src/bias-panel-api';
 import { confusionCounts, topConfusions } from '../../client/src/confusion';
 import { ConfusionMatrix } from './confusion-matrix';
 import { h } from './dom';
@@ -16,8 +16,8 @@ type GridFilter = { kind: 'class'; index: number; split: 'all' | (typeof SPLITS)
 export interface EvaluationEvents {
   /** The model was picked here: the page keeps every view on it. */
   model(model: ModelKind): void;
-  open(row: number): void;
-  sources(rows: number[]): Promise<(string | null)[]>;
+  open(path: string): void;
+  sources(rows: number[]): Promise<ImageSource[]>;
 }
 
 export class EvaluationSection {
@@ -58,7 +58,7 @@ export class EvaluationSection {
     });
     this.clearCell = h('button', { type: 'button', class: 'link', hidden: true }, 'Back to the class');
     this.clearCell.addEventListener('click', () => this.showClass(this.filter.kind === 'cell' ? this.filter.actual : 0));
-    this.grid = new ImageGrid({ open: (row) => this.events.open(row), sources: (rows) => this.events.sources(rows) });
+    this.grid = new ImageGrid({ open: (path) => this.events.open(path), sources: (rows) => this.events.sources(rows) });
     this.element = h(
       'section',
       { class: 'evaluation', 'aria-labelledby': 'evaluation-title', 'aria-busy': 'true' },
@@ -68,6 +68,13 @@ export class EvaluationSection {
   }
 
   /** The predictions arrived (null: the run has no readable predictions.csv). Returns the cells drawn. */
+  /** The confidences came (after the matrix's paint): the grid shows them. */
+  setConfidence(confidence: EvaluationData['confidence']): void {
+    if (!this.evaluation) return;
+    this.evaluation.confidence = confidence;
+    this.showGrid(this.filter);
+  }
+
   setEvaluation(evaluation: EvaluationData | null): number {
     this.element.removeAttribute('aria-busy');
     this.element.querySelector('.loading')?.remove();
@@ -175,11 +182,11 @@ export class EvaluationSection {
     if (!evaluation) return;
     this.filter = filter;
     const names = this.data.classes.map((c) => c.name);
-    const predicted = evaluation.predicted[this.model] ?? new Int32Array(evaluation.paths.length).fill(-1);
-    const confidence = evaluation.confidence[this.model] ?? new Float32Array(evaluation.paths.length).fill(NaN);
+    const predicted = evaluation.predicted[this.model] ?? new Int32Array(evaluation.images).fill(-1);
+    const confidence = evaluation.confidence[this.model] ?? new Float32Array(evaluation.images).fill(NaN);
     const sure = (r: number) => (Number.isNaN(confidence[r]) ? null : confidence[r]);
     const rows: number[] = [];
-    for (let r = 0; r < evaluation.paths.length; r++) {
+    for (let r = 0; r < evaluation.images; r++) {
       if (filter.kind === 'cell') {
         if (evaluation.evaluated[r] && evaluation.given[r] === filter.actual && predicted[r] === filter.predicted) rows.push(r);
       } else if (evaluation.given[r] === filter.index && (filter.split === 'all' || SPLITS[evaluation.split[r]] === filter.split)) {
@@ -191,7 +198,6 @@ export class EvaluationSection {
     rows.sort((a, b) => wrong(b) - wrong(a) || (sure(b) ?? -1) - (sure(a) ?? -1) || a - b);
     const images: GridImage[] = rows.map((r) => ({
       row: r,
-      path: evaluation.paths[r],
       given: names[evaluation.given[r]] ?? '?',
       predicted: predicted[r] >= 0 ? names[predicted[r]] : null,
       confidence: sure(r),

@@ -2,6 +2,7 @@
 // prediction and confidence, marked right or wrong. Virtualised: only the rows of tiles in view are in the DOM, so a
 // class of 1000 images scrolls as one of 10 does. Thumbnail URIs come from the extension (asWebviewUri inside the
 // dataset) as tiles appear. One tab stop: arrows, Page Up/Down, Home/End move; Enter opens the image.
+import type { ImageSource } from '../../client/src/bias-panel-api';
 import { h } from './dom';
 import { percent } from './format';
 
@@ -13,16 +14,15 @@ const OVERSCAN_ROWS = 2;
 export interface GridImage {
   /** Row of the evaluation data. */
   row: number;
-  path: string;
   given: string;
   predicted: string | null;
   confidence: number | null;
 }
 
 export interface ImageGridEvents {
-  open(row: number): void;
-  /** The extension's webview URIs of these rows' files (null: outside the dataset). */
-  sources(rows: number[]): Promise<(string | null)[]>;
+  open(path: string): void;
+  /** These rows' paths and webview URIs (src null: outside the dataset). */
+  sources(rows: number[]): Promise<ImageSource[]>;
 }
 
 interface Tile {
@@ -45,7 +45,7 @@ export class ImageGrid {
   private active = 0;
   private readonly shown = new Map<number, Tile>();
   private readonly pool: Tile[] = [];
-  private readonly sources = new Map<number, string | null>();
+  private readonly sources = new Map<number, ImageSource>();
   private readonly asking = new Set<number>();
   private frame = 0;
 
@@ -138,7 +138,7 @@ export class ImageGrid {
 
   private async fetchSources(rows: number[]): Promise<void> {
     for (const r of rows) this.asking.add(r);
-    let answer: (string | null)[] = [];
+    let answer: ImageSource[] = [];
     try {
       answer = await this.events.sources(rows);
     } catch {
@@ -148,7 +148,10 @@ export class ImageGrid {
       this.asking.delete(r);
       if (i < answer.length) this.sources.set(r, answer[i]);
     });
-    for (const tile of this.shown.values()) this.setPicture(tile);
+    for (const tile of this.shown.values()) {
+      this.setPicture(tile);
+      this.setLabel(tile);
+    }
   }
 
   private createTile(): Tile {
@@ -159,7 +162,8 @@ export class ImageGrid {
     const element = h('div', { class: 'tile', role: 'listitem' }, button);
     const tile: Tile = { element, button, picture, caption, confidence, row: -1 };
     button.addEventListener('click', () => {
-      if (tile.row >= 0) this.events.open(tile.row);
+      const path = this.sources.get(tile.row)?.path;
+      if (path) this.events.open(path);
     });
     picture.addEventListener('error', () => element.classList.add('broken'));
     picture.addEventListener('load', () => picture.classList.toggle('enlarged', picture.naturalWidth < 80 && picture.naturalHeight < 80));
@@ -178,15 +182,23 @@ export class ImageGrid {
     const mark = img.predicted === null ? '' : right ? '✓ ' : '✗ ';
     tile.caption.textContent = `${mark}${img.predicted === null || right ? img.given : `${img.given} → ${img.predicted}`}`;
     tile.confidence.textContent = img.confidence !== null ? percent(img.confidence) : '';
-    const verdict = img.predicted === null ? `no ${this.model} prediction` : `${this.model} predicts ${img.predicted}${img.confidence !== null ? ` (${percent(img.confidence)} confident)` : ''}, ${right ? 'right' : 'wrong'}`;
-    const label = `${img.path}: given ${img.given}; ${verdict}. Open the image.`;
-    tile.button.setAttribute('aria-label', label);
-    tile.button.title = label;
+    this.setLabel(tile);
     this.setPicture(tile);
   }
 
+  /** The tile's label names the image once its path has come (with its source). */
+  private setLabel(tile: Tile): void {
+    const img = this.images[Number(tile.element.dataset.position)];
+    if (!img) return;
+    const right = img.predicted !== null && img.predicted === img.given;
+    const verdict = img.predicted === null ? `no ${this.model} prediction` : `${this.model} predicts ${img.predicted}${img.confidence !== null ? ` (${percent(img.confidence)} confident)` : ''}, ${right ? 'right' : 'wrong'}`;
+    const label = `${this.sources.get(img.row)?.path ?? 'An image'}: given ${img.given}; ${verdict}. Open the image.`;
+    tile.button.setAttribute('aria-label', label);
+    tile.button.title = label;
+  }
+
   private setPicture(tile: Tile): void {
-    const src = this.sources.get(tile.row);
+    const src = this.sources.get(tile.row)?.src;
     tile.element.classList.toggle('outside', src === null);
     if (src && tile.picture.getAttribute('src') !== src) tile.picture.src = src;
     else if (!src) tile.picture.removeAttribute('src');

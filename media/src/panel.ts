@@ -73,10 +73,7 @@ class BiasPanelPage {
     if (data.kind === 'run' && data.models.length) {
       this.evaluation = new EvaluationSection(data, this.view.model, {
         model: (model) => this.update({ ...this.view, model }),
-        open: (row) => {
-          const path = this.evaluationData?.paths[row];
-          if (path) void this.openImage(path);
-        },
+        open: (path) => void this.openImage(path),
         sources: (rows) => host.imageSources(rows),
       });
       this.tableModel = modelSelect(data, this.view.model, 'Model whose precision, recall and F1 the table shows');
@@ -126,6 +123,10 @@ class BiasPanelPage {
 
   get wantsEvaluation(): boolean {
     return !!this.evaluation && this.data.images.predictionsAvailable;
+  }
+
+  setConfidence(confidence: EvaluationData['confidence']): void {
+    this.evaluation?.setConfidence(confidence);
   }
 
   /** Every image's predictions, asked for after the first paint; returns the matrix cells drawn. */
@@ -401,7 +402,8 @@ async function loadEvaluation(page: BiasPanelPage, classes: number): Promise<voi
   const cellsDrawn = page.setEvaluation(evaluation);
   const painted = await afterNextPaint();
   document.body.dataset.matrixPaintMs = (painted - asked).toFixed(1);
-  await host.evaluationPainted({ classes, images: evaluation?.paths.length ?? 0, matrix: painted - asked, load: loaded - asked, cellsDrawn });
+  await host.evaluationPainted({ classes, images: evaluation?.images ?? 0, matrix: painted - asked, load: loaded - asked, cellsDrawn });
+  if (evaluation) page.setConfidence(await host.evaluationConfidence().catch(() => ({})));
 }
 
 void main();

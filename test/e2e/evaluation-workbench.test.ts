@@ -155,7 +155,7 @@ describe('the evaluation workbench: confusion matrix, image grid, P/R/F1, paint 
   }
 
   for (const C of [100, 1000]) {
-    test(`the confusion matrix of ${C} classes: its paint time from asking for its data (target ≤ 300 ms; met at 100 classes)`, async () => {
+    test(`the confusion matrix of ${C} classes: its paint time from asking for its data (target ≤ 300 ms)`, async () => {
       await wb.page.setViewportSize({ width: 1400, height: 1000 });
       await wb.runCommand('View: Close All Editors');
       await wb.runCommand('GLA: Open Bias Profile…');
@@ -168,9 +168,8 @@ describe('the evaluation workbench: confusion matrix, image grid, P/R/F1, paint 
       assert.equal(Number(line[2]), C * (C === 100 ? 20 : 50));
       if (C === 100) assert.equal(Number(line[4]), C * C, 'up to 100 classes every cell is drawn');
       else assert.ok(Number(line[4]) < C * C / 100, `a window of the matrix is drawn: ${line[4]} cells`);
-      // 100 classes meet the 300 ms target. At 1000 classes × 50 000 images the 50 000 rows' trip over the webview
-      // channel (JSON) dominates and the target is not met yet: this bound guards against regressions only.
-      assert.ok(ms <= (C === 100 ? 300 : 2500), `the matrix took ${ms} ms (target ≤ 300 ms; data ${line[3]} ms)`);
+      // The 50 000 rows travel as typed arrays, without paths or confidences (those follow the paint).
+      assert.ok(ms <= 300, `the matrix took ${ms} ms (target ≤ 300 ms; data ${line[3]} ms)`);
       await panel.locator('.evaluation').scrollIntoViewIfNeeded();
       await wb.screenshot(`evaluation-matrix-${C}-classes`);
     });

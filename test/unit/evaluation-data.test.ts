@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { confusionCounts, evaluationFromPredictions, f1Score, onEvaluatedSplit, perClassScores, topConfusions } from '../../client/src/evaluation-data';
+import { confusionCounts, evaluationFromPredictions, forThePage, f1Score, onEvaluatedSplit, perClassScores, topConfusions } from '../../client/src/evaluation-data';
 
 const names = ['cat', 'dog', 'fox'];
 // Six test images, one train image (not counted), one with a name the report lacks.
@@ -20,6 +20,12 @@ test('predictions.csv → per-image typed arrays: classes by index, splits coded
   const e = evaluationFromPredictions(csv, names, 'test')!;
   assert.deepEqual(e.models, ['zeroShot', 'debiased', 'gla'], 'models with no prediction at all are left out');
   assert.equal(e.paths.length, 8);
+  assert.equal(e.images, 8);
+  // The page gets no paths (they come with each image in view) and its confidences after the matrix's paint.
+  const page = forThePage(e);
+  assert.ok(!('paths' in page));
+  assert.deepEqual(page.confidence, {});
+  assert.equal(page.given, e.given);
   assert.ok(e.given instanceof Int32Array && e.predicted.zeroShot instanceof Int32Array && e.confidence.zeroShot instanceof Float32Array, 'typed arrays travel to the webview as binary');
   assert.deepEqual([...e.given], [0, 0, 0, 1, 1, 1, 0, 0]);
   assert.deepEqual([...e.split], [2, 2, 2, 2, 2, 2, 0, 2]);
