@@ -245,6 +245,8 @@ export interface PanelSavedState {
   source: string;
   view: unknown;
   scrollY: number;
+  /** The run folders of the comparison shown (before, after), so a window reload brings it back. */
+  comparedWith?: string[];
 }
 
 export interface RevealResult {

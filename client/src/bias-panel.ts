@@ -138,15 +138,16 @@ export class BiasPanel implements vscode.Disposable {
   /** The serializer's way back after a window reload: what the page's saved state says it showed, in the given panel. */
   async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const restore = (state as { restore?: Partial<PanelRestore> } | undefined)?.restore;
+    const compared = (state as { comparedWith?: unknown } | undefined)?.comparedWith;
     this.output.info(`bias panel: restoring ${JSON.stringify(restore ?? null)} after a window reload`);
     const isFile = async (p: unknown) => typeof p === 'string' && (await stat(p).then((s) => s.isFile(), () => false));
     try {
       if (restore?.kind === 'last-run' && typeof restore.runDir === 'string' && typeof restore.reportPath === 'string' && (await isFile(restore.reportPath))) {
         const run: RunRecord = { runDir: restore.runDir, reportPath: restore.reportPath, finishedAt: Date.now() };
         const source = await this.runSource(run, RUN_KEY, { kind: 'last-run', runDir: run.runDir, reportPath: run.reportPath });
-        if (source) return this.present(source, false, panel);
+        if (source) return this.present(source, false, panel, await this.comparisonAgain(source, compared));
       } else if (restore?.kind === 'file' && typeof restore.path === 'string' && (await isFile(restore.path))) {
-        await this.showFile(vscode.Uri.file(restore.path), panel);
+        await this.showFile(vscode.Uri.file(restore.path), panel, { comparedWith: compared });
         return;
       }
     } catch (err) {
@@ -169,7 +170,7 @@ export class BiasPanel implements vscode.Disposable {
   }
 
   /** GLA: Open Bias Profile…: a {classes, prior} JSON such as CLIP's ImageNet prior, or a run's report.json. */
-  async showFile(uri: vscode.Uri, adopt?: vscode.WebviewPanel, options: { keepIfShown?: boolean } = {}): Promise<string> {
+  async showFile(uri: vscode.Uri, adopt?: vscode.WebviewPanel, options: { keepIfShown?: boolean; comparedWith?: unknown } = {}): Promise<string> {
     const shown = this.panels.get(uri.fsPath);
     if (!adopt && options.keepIfShown && shown?.source) {
       shown.panel.reveal(undefined, false);
@@ -185,7 +186,7 @@ export class BiasPanel implements vscode.Disposable {
     if (isRunReport(json)) {
       const source = await this.runSource({ runDir: dirname(uri.fsPath), reportPath: uri.fsPath, finishedAt: Date.now() }, uri.fsPath, { kind: 'file', path: uri.fsPath }, { json, nonFinite });
       if (!source) throw new Error(`cannot show ${uri.fsPath}`);
-      this.present(source, true, adopt);
+      this.present(source, true, adopt, await this.comparisonAgain(source, options.comparedWith));
       return uri.fsPath;
     }
     if (!isBiasProfile(json)) {
@@ -279,7 +280,18 @@ export class BiasPanel implements vscode.Disposable {
     }
   }
 
-  private present(source: PanelSource, reveal: boolean, adopt?: vscode.WebviewPanel): void {
+  /** The comparison a reloaded page showed (its saved run folders), computed again; undefined when it cannot be. */
+  private async comparisonAgain(source: PanelSource, compared: unknown): Promise<RunComparison | undefined> {
+    if (!source.runDir || !Array.isArray(compared)) return undefined;
+    const here = resolve(source.runDir);
+    const other = compared.find((r): r is string => typeof r === 'string' && resolve(r) !== here);
+    if (!other || !compared.some((r) => typeof r === 'string' && resolve(r) === here)) return undefined;
+    const result = await compareFromPanel(source.runDir, other).catch(() => undefined);
+    if (!result?.comparison) this.output.info(`bias panel: the comparison with ${other} could not be shown again (${result?.message ?? 'failed'})`);
+    return result?.comparison;
+  }
+
+  private present(source: PanelSource, reveal: boolean, adopt?: vscode.WebviewPanel, comparison?: RunComparison): void {
     const media = vscode.Uri.joinPath(this.context.extensionUri, 'media');
     const bundled = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'media');
     const options: vscode.WebviewOptions & vscode.WebviewPanelOptions = {
@@ -303,6 +315,7 @@ export class BiasPanel implements vscode.Disposable {
     }
     open.panel.title = source.title;
     if (open.source?.runDir !== source.runDir || !source.runDir) open.comparison = undefined;
+    if (comparison) open.comparison = comparison;
     open.source = source;
     open.link?.dispose();
     open.painted = deferred();

@@ -80,7 +80,7 @@ class BiasPanelPage {
       this.tableModel.addEventListener('change', () => this.update({ ...this.view, model: this.tableModel!.value as ModelKind }));
     }
 
-    if (data.kind === 'run') this.runTools = new RunTools(host, data);
+    if (data.kind === 'run') this.runTools = new RunTools(host, data, () => this.save());
     const exportButton = h('button', { type: 'button', class: 'primary', 'aria-label': 'Export the class table as CSV' }, 'Export CSV…');
     exportButton.addEventListener('click', () => void this.exportCsv());
     const classifierButton = h('button', { type: 'button', 'aria-label': 'Export the GLA classifier as an ONNX model folder' }, 'Export Classifier…');
@@ -255,7 +255,7 @@ class BiasPanelPage {
   }
 
   private save(): void {
-    const state: SavedState = { restore: this.data.restore, source: this.data.source, view: this.view, scrollY: window.scrollY };
+    const state: SavedState = { restore: this.data.restore, source: this.data.source, view: this.view, scrollY: window.scrollY, comparedWith: this.runTools?.comparedWith };
     vscode.setState(state);
   }
 

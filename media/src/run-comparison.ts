@@ -191,7 +191,15 @@ export class RunTools {
   private readonly compareButton: HTMLButtonElement;
   private view?: HTMLElement;
 
-  constructor(private readonly host: PanelHost, data: PanelData) {
+  /** The comparison on screen, if any. */
+  private shown?: RunComparison;
+
+  constructor(
+    private readonly host: PanelHost,
+    data: PanelData,
+    /** The comparison shown changed: the page saves its state. */
+    private readonly changed: () => void = () => undefined,
+  ) {
     this.rerunButton = h('button', { type: 'button', class: 'rerun', title: 'Analyze this dataset again, with gla.yaml as it is now', 'aria-label': 'Re-run the analysis of this dataset' }, 'Re-run');
     this.compareButton = h('button', { type: 'button', class: 'compare', title: 'Compare this run with another run of the same dataset', 'aria-label': 'Compare with another run of this dataset' }, 'Compare with…');
     this.rerunButton.addEventListener('click', () => void this.rerun());
@@ -214,6 +222,8 @@ export class RunTools {
     if (this.view) this.view.replaceWith(view);
     else this.element.append(view);
     this.view = view;
+    this.shown = comparison;
+    this.changed();
     this.element.querySelector('.rerun-offer')?.remove();
     if (scroll) view.scrollIntoView({ block: 'start' });
   }
@@ -221,8 +231,15 @@ export class RunTools {
   private close(): void {
     this.view?.remove();
     this.view = undefined;
+    this.shown = undefined;
+    this.changed();
     void this.host.closeComparison().catch(() => undefined);
     this.compareButton.focus();
+  }
+
+  /** The run folders of the comparison shown (before, after); undefined when none is. */
+  get comparedWith(): string[] | undefined {
+    return this.shown && [this.shown.before.runDir, this.shown.after.runDir];
   }
 
   private say(message: string): void {

@@ -5,9 +5,10 @@ import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test as nodeTest, type TestContext } from 'node:test';
 import { repoRoot } from '../helpers/paths';
-import { CodeServer, STATUS_ITEM_SELECTOR, createSandbox, waitFor, type Sandbox } from './harness';
+import { type CodeServer, createSandbox, waitFor, type Sandbox } from './harness';
+import { closeSession, openSession } from './session';
 import { BiasPanelView } from './bias-panel-view';
-import { Workbench, withFailureScreenshot } from './workbench';
+import { withFailureScreenshot, type Workbench } from './workbench';
 
 describe('GLA: Export Classifier…', () => {
   let sandbox: Sandbox;
@@ -20,16 +21,10 @@ describe('GLA: Export Classifier…', () => {
     sandbox = createSandbox({ theme: 'light', datasets: [] });
     folder = join(sandbox.root, 'shapes');
     cpSync(join(repoRoot, 'samples', 'shapes'), folder, { recursive: true });
-    server = await CodeServer.start(sandbox);
-    wb = await Workbench.open(server, folder);
-    await wb.page.locator(STATUS_ITEM_SELECTOR).waitFor({ state: 'visible', timeout: 30_000 });
+    ({ server, wb } = await openSession(sandbox, folder));
   });
 
-  after(async () => {
-    await wb?.close();
-    await server?.stop();
-    sandbox?.dispose();
-  });
+  after(() => closeSession({ server, wb }, sandbox));
 
   test('from the palette: a save dialog, a summary, and the folder is an ONNX classifier of the run', async () => {
     await wb.openFile('gla.yaml');

@@ -9,8 +9,9 @@ import { after, before, describe, test as nodeTest, type TestContext } from 'nod
 import type { Report } from '../../server/src/engine/report';
 import { repoRoot } from '../helpers/paths';
 import { treeDigest } from '../helpers/tree-digest';
-import { CodeServer, STATUS_ITEM_SELECTOR, createSandbox, waitFor, type Sandbox } from './harness';
-import { Workbench, withFailureScreenshot } from './workbench';
+import { type CodeServer, createSandbox, waitFor, type Sandbox } from './harness';
+import { closeSession, openSession } from './session';
+import { withFailureScreenshot, type Workbench } from './workbench';
 
 const sample = join(repoRoot, 'samples', 'shapes');
 
@@ -33,16 +34,10 @@ describe('the first five minutes with the sample', () => {
     mkdirSync(parent, { recursive: true });
     cpSync(sample, folder, { recursive: true });
     parentBefore = treeDigest(parent, ['my shapes']);
-    server = await CodeServer.start(sandbox);
-    wb = await Workbench.open(server, folder);
-    await wb.page.locator(STATUS_ITEM_SELECTOR).waitFor({ state: 'visible', timeout: 30_000 });
+    ({ server, wb } = await openSession(sandbox, folder));
   });
 
-  after(async () => {
-    await wb?.close();
-    await server?.stop();
-    sandbox?.dispose();
-  });
+  after(() => closeSession({ server, wb }, sandbox));
 
   test('Analyze works the first time, with no settings edited, and writes only under the opened folder', async () => {
     await wb.openFile('gla.yaml');

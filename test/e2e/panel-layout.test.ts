@@ -9,8 +9,9 @@ import { runPanelTitle } from '../../client/src/panel-title';
 import type { Report } from '../../server/src/engine/report';
 import { generatedFixtures } from '../helpers/paths';
 import { BiasPanelView } from './bias-panel-view';
-import { CodeServer, STATUS_ITEM_SELECTOR, createSandbox, glaLog, waitFor, type Sandbox } from './harness';
-import { Workbench, withFailureScreenshot } from './workbench';
+import { type CodeServer, createSandbox, glaLog, waitFor, type Sandbox } from './harness';
+import { analyzeManifest, closeSession, openSession, showBiasPanelAlone } from './session';
+import { withFailureScreenshot, type Workbench } from './workbench';
 
 const fixture = JSON.parse(readFileSync(join(generatedFixtures('e2e-workspace'), 'manifest.json'), 'utf8')) as { shapes: string[] };
 const tinyClip = join(generatedFixtures('models'), 'tiny-clip');
@@ -56,27 +57,17 @@ describe('the bias panel: layout, title, units, unreadable files, show class, un
         { key: SHOW_IN_OTHER_RUN.key, command: 'gla.showClassInBiasPanel', args: { className: otherRunClass, runDir: fixtureRun } },
       ]),
     );
-    server = await CodeServer.start(sandbox);
-    wb = await Workbench.open(server, sandbox.workspace);
-    await wb.page.locator(STATUS_ITEM_SELECTOR).waitFor({ state: 'visible', timeout: 30_000 });
+    ({ server, wb } = await openSession(sandbox, sandbox.workspace));
 
-    await wb.openFile('shapes/gla.yaml');
-    await wb.runCommand('GLA: Analyze Dataset…');
-    await wb.waitForNotification(/Analyzed \d+ images/, 90_000);
+    await analyzeManifest(wb, 'shapes/gla.yaml');
     const runs = join(sandbox.workspace, '.gla', 'runs');
     runDir = readdirSync(runs).filter((id) => id !== FIXTURE_RUN).map((id) => join(runs, id)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
     report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as Report;
     title = runPanelTitle(shapes, runDir, report.createdAt, Number.NaN);
-    await wb.runCommand('View: Close All Editors');
-    await wb.runCommand('GLA: Show Bias Panel');
-    await wb.makeRoomForEditor();
+    await showBiasPanelAlone(wb);
   });
 
-  after(async () => {
-    await wb?.close();
-    await server?.stop();
-    sandbox?.dispose();
-  });
+  after(() => closeSession({ server, wb }, sandbox));
 
   test("the tab reads 'GLA Bias · <dataset folder> · <the run's local date and time>'", async () => {
     assert.match(title, /^GLA Bias · shapes · .*\d{1,2}:\d{2}/, 'the title the extension should show');
@@ -254,12 +245,7 @@ describe('the bias panel: layout, title, units, unreadable files, show class, un
     await waitFor('only the tail', async () => ((await panel.rows()).map((r) => r.name).sort().join() === tail.join() ? true : undefined));
     // The page saves its state a moment after a change.
     await new Promise((r) => setTimeout(r, 500));
-    const reload = async () => {
-      const reloaded = wb.page.waitForEvent('load', { timeout: 60_000 });
-      await wb.runCommand('Developer: Reload Window');
-      await reloaded;
-      await wb.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
-    };
+    const reload = () => wb.reloadWindow();
     await reload();
     // Known open bug: now and then the restored webview never loads its page (the frame holds only the workbench's
     // resources). A second reload restores it; the panel must still come back from its saved state, not be reopened.

@@ -8,8 +8,9 @@ import { after, before, describe, test as nodeTest } from 'node:test';
 import type { Report } from '../../server/src/engine/report';
 import { generatedFixtures } from '../helpers/paths';
 import { BiasPanelView } from './bias-panel-view';
-import { CodeServer, STATUS_ITEM_SELECTOR, createSandbox, glaLog, waitFor, type Sandbox } from './harness';
-import { Workbench, withFailureScreenshot } from './workbench';
+import { createSandbox, glaLog, waitFor, type CodeServer, type Sandbox } from './harness';
+import { analyzeManifest, closeSession, openSession, showBiasPanelAlone } from './session';
+import { withFailureScreenshot, type Workbench } from './workbench';
 
 const fixture = JSON.parse(readFileSync(join(generatedFixtures('e2e-workspace'), 'manifest.json'), 'utf8')) as { shapes: string[] };
 const tinyClip = join(generatedFixtures('models'), 'tiny-clip');
@@ -41,24 +42,14 @@ describe('the label review queue: keyboard, Not an error across a Re-run, batch 
     const classes = fixture.shapes.map((c) => `  - folder: ${c}\n`).join('');
     writeFileSync(join(shapes, 'gla.yaml'), `model: ${JSON.stringify(tinyClip)}\nclasses:\n${classes}templates: ["a photo of a {}."]\n`);
     for (const p of PLANTED) copyFileSync(join(shapes, p.from), join(shapes, p.path));
-    server = await CodeServer.start(sandbox);
-    wb = await Workbench.open(server, sandbox.workspace);
-    await wb.page.locator(STATUS_ITEM_SELECTOR).waitFor({ state: 'visible', timeout: 30_000 });
-    await wb.openFile('shapes/gla.yaml');
-    await wb.runCommand('GLA: Analyze Dataset…');
-    await wb.waitForNotification(/Analyzed \d+ images/, 90_000);
+    ({ server, wb } = await openSession(sandbox, sandbox.workspace));
+    await analyzeManifest(wb, 'shapes/gla.yaml');
     report = JSON.parse(readFileSync(join(newestRun(), 'report.json'), 'utf8')) as Report;
     for (const p of PLANTED) assert.ok(report.labelIssues.some((i) => i.path === p.path), `${p.path} is a suspected label error: ${JSON.stringify(report.labelIssues)}`);
-    await wb.runCommand('View: Close All Editors');
-    await wb.runCommand('GLA: Show Bias Panel');
-    await wb.makeRoomForEditor();
+    await showBiasPanelAlone(wb);
   });
 
-  after(async () => {
-    await wb?.close();
-    await server?.stop();
-    sandbox?.dispose();
-  });
+  after(() => closeSession({ server, wb }, sandbox));
 
   test('ranked by confidence, reviewed by keyboard: j/k move, x selects, s skips, and the threshold row counts each setting', async () => {
     const panel = await BiasPanelView.find(wb, 'run');

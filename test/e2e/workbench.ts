@@ -41,6 +41,14 @@ export class Workbench {
     await this.browser.close().catch(() => undefined);
   }
 
+  /** Developer: Reload Window, waiting for the workbench to come back. */
+  async reloadWindow(): Promise<void> {
+    const reloaded = this.page.waitForEvent('load', { timeout: 60_000 });
+    await this.runCommand('Developer: Reload Window');
+    await reloaded;
+    await this.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+  }
+
   /** Gives the workbench keyboard focus: a click on an empty spot of the title bar (never inside a webview). */
   async focusWorkbench(): Promise<void> {
     await this.page.keyboard.press('Escape');

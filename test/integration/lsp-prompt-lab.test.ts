@@ -97,7 +97,8 @@ test('prompt lab: a typed prompt shows its class\'s recall within a second, equa
   assert.equal(data.debiased, cli.debiased, 'debiased recall equals gla analyze\'s');
   assert.ok(data.zeroShot! > before.zeroShot!, 'the new prompt finds the class');
   const fmt = (v: number) => v.toFixed(2);
-  assert.equal(lens.command?.title, `prompt lab: zero-shot recall ${fmt(before.zeroShot!)} → ${fmt(cli.zeroShot!)} (+${fmt(cli.zeroShot! - before.zeroShot!)}) · debiased ${fmt(before.debiased!)} → ${fmt(cli.debiased!)}${Math.abs(cli.debiased! - before.debiased!) < 0.005 ? ' (no change)' : ` (${cli.debiased! > before.debiased! ? '+' : '−'}${fmt(Math.abs(cli.debiased! - before.debiased!))})`} on test, not yet run`);
+  assert.equal(lens.command?.title, `lab: zero-shot ${fmt(before.zeroShot!)}→${fmt(cli.zeroShot!)} (+${fmt(cli.zeroShot! - before.zeroShot!)}) · debiased ${fmt(before.debiased!)}→${fmt(cli.debiased!)}${Math.abs(cli.debiased! - before.debiased!) < 0.005 ? ' (no change)' : ` (${cli.debiased! > before.debiased! ? '+' : '−'}${fmt(Math.abs(cli.debiased! - before.debiased!))})`}`);
+  assert.match(lens.command?.tooltip ?? '', /on test, .* Not yet run/);
 
   // Two quick edits: only the last one's figures are shown, and one refresh announces them.
   const first = withPrompt(original, NEGLECTED, 'orange shape');
@@ -113,7 +114,7 @@ test('prompt lab: a typed prompt shows its class\'s recall within a second, equa
   const templated = original.replace('templates: ["a photo of a {}.", "a drawing of a {}.", "a {} shape."]', 'templates: ["a photo of a {}."]');
   const all = await edit(templated);
   assert.equal(all.lenses.length, run.classes.length + 1, 'a lens per class and one on the templates line');
-  assert.ok(all.lenses.some((l) => l.range.start.line === lineOf(templated, 'templates:') && /mean zero-shot recall/.test(l.command!.title)));
+  assert.ok(all.lenses.some((l) => l.range.start.line === lineOf(templated, 'templates:') && /^lab: mean zero-shot /.test(l.command!.title)));
 
   // Invalid YAML: diagnostics, and no lens until it parses again.
   const broken = typed.replace(`prompt: ${FOUND}`, `prompt: [${FOUND}`);

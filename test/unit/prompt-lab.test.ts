@@ -47,8 +47,11 @@ test('prompt lab: a newer evaluation cancels the one in flight; unchanged prompt
 
 test('prompt lab wording: two decimals, the change signed, n/a without images', () => {
   const c = { name: 'x', before: { zeroShot: 0.4166666667, debiased: 1 }, after: { zeroShot: 0.6666666667, debiased: 0.9166666667 } };
-  assert.equal(classLine(c, 'test'), 'prompt lab: zero-shot recall 0.42 → 0.67 (+0.25) · debiased 1.00 → 0.92 (−0.08) on test, not yet run');
-  assert.equal(classLine({ ...c, after: { zeroShot: 0.4166666667, debiased: 1 } }, 'test'), 'prompt lab: zero-shot recall 0.42 → 0.42 (no change) · debiased 1.00 → 1.00 (no change) on test, not yet run');
-  assert.equal(classLine({ ...c, after: { zeroShot: null, debiased: null } }, 'test'), 'prompt lab: no test image of x to score, not yet run');
-  assert.match(meanLine(c, 'all labelled images'), /^prompt lab: mean zero-shot recall 0\.42 → 0\.67 \(\+0\.25\) .* on all labelled images, not yet run$/);
+  assert.equal(classLine(c, 'test').title, 'lab: zero-shot 0.42→0.67 (+0.25) · debiased 1.00→0.92 (−0.08)');
+  assert.ok(classLine(c, 'test').title.length <= 64, 'fits a 600-pixel editor');
+  assert.match(classLine(c, 'test').tooltip, /recall on test, the last run's → under the prompts as typed .* Not yet run/);
+  assert.equal(classLine({ ...c, after: { zeroShot: 0.4166666667, debiased: 1 } }, 'test').title, 'lab: zero-shot 0.42→0.42 (no change) · debiased 1.00→1.00 (no change)');
+  assert.equal(classLine({ ...c, after: { zeroShot: null, debiased: null } }, 'test').title, 'lab: no test image of x to score');
+  assert.equal(meanLine(c, 'all labelled images').title, 'lab: mean zero-shot 0.42→0.67 (+0.25) · debiased 1.00→0.92 (−0.08)');
+  assert.match(meanLine(c, 'all labelled images').tooltip, / on all labelled images, /);
 });

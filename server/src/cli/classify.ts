@@ -43,21 +43,7 @@ export const classifyCommand: Command = {
     if (positionals.length !== 1) throw new UserError('gla classify: give exactly one FOLDER of images');
     if (options.model !== undefined && options.run !== undefined) throw new UserError('gla classify: give --run RUN_DIR or --model MODEL_DIR, not both');
     if (options.model !== undefined) return classifyWithModelCommand(positionals[0], options.model, options);
-    const bar = new ProgressBar('embedding', 'img');
-    const result = await withInterrupt((signal) =>
-      classifyFolder(
-        {
-          folder: positionals[0],
-          runDir: required('classify', 'run', options.run),
-          out: required('classify', 'out', options.out),
-          cacheDir: options['cache-dir'] ?? defaultCacheDir(),
-          executionProvider: options.provider,
-          batchSize: options['batch-size'],
-          saveLogits: options['save-logits'],
-        },
-        { signal, onProgress: (p) => p.total !== undefined && bar.update(p.done ?? 0, p.total), onNotice: (m) => process.stderr.write(`warning: ${printable(m)}\n`) },
-      ).finally(() => bar.finish()),
-    );
+    const result = await withProgress('embedding', (hooks) => classifyFolder({ ...commonRequest(positionals[0], options), runDir: required('classify', 'run', options.run) }, hooks));
     if (options.json) printJson(result);
     else {
       process.stderr.write(`classified ${result.images} images into ${printable(result.predictionsPath)}${result.failed ? ` (${result.failed} skipped)` : ''}\n`);
@@ -71,22 +57,30 @@ export const classifyCommand: Command = {
   },
 };
 
-async function classifyWithModelCommand(folder: string, model: string, options: { out?: string; provider?: string; 'batch-size'?: number; 'save-logits'?: string; 'cache-dir'?: string; json?: boolean }): Promise<number> {
-  const bar = new ProgressBar('classifying', 'img');
-  const result = await withInterrupt((signal) =>
-    classifyWithModel(
-      {
-        folder,
-        model,
-        out: required('classify', 'out', options.out),
-        cacheDir: options['cache-dir'] ?? defaultCacheDir(),
-        executionProvider: options.provider,
-        batchSize: options['batch-size'],
-        saveLogits: options['save-logits'],
-      },
-      { signal, onProgress: (p) => p.total !== undefined && bar.update(p.done ?? 0, p.total), onNotice: (m) => process.stderr.write(`warning: ${printable(m)}\n`) },
-    ).finally(() => bar.finish()),
+type ClassifyOptions = { out?: string; provider?: string; 'batch-size'?: number; 'save-logits'?: string; 'cache-dir'?: string; json?: boolean };
+
+/** What --run and --model share: the folder, the output, the runtime's knobs. */
+function commonRequest(folder: string, options: ClassifyOptions) {
+  return {
+    folder,
+    out: required('classify', 'out', options.out),
+    cacheDir: options['cache-dir'] ?? defaultCacheDir(),
+    executionProvider: options.provider,
+    batchSize: options['batch-size'],
+    saveLogits: options['save-logits'],
+  };
+}
+
+/** Runs one classification with a progress bar, Ctrl-C and warnings on stderr. */
+function withProgress<T>(label: string, start: (hooks: { signal: AbortSignal; onProgress: (p: { done?: number; total?: number }) => void; onNotice: (m: string) => void }) => Promise<T>): Promise<T> {
+  const bar = new ProgressBar(label, 'img');
+  return withInterrupt((signal) =>
+    start({ signal, onProgress: (p) => p.total !== undefined && bar.update(p.done ?? 0, p.total), onNotice: (m) => process.stderr.write(`warning: ${printable(m)}\n`) }).finally(() => bar.finish()),
   );
+}
+
+async function classifyWithModelCommand(folder: string, model: string, options: ClassifyOptions): Promise<number> {
+  const result = await withProgress('classifying', (hooks) => classifyWithModel({ ...commonRequest(folder, options), model }, hooks));
   if (options.json) printJson(result);
   else {
     process.stderr.write(`classified ${result.images} images into ${printable(result.predictionsPath)}${result.failed ? ` (${result.failed} skipped)` : ''}\n`);

@@ -4,7 +4,7 @@ import { CodeLensRefreshRequest, type CodeLens, type Connection, type TextDocume
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { resolveManifestModel } from '../../dataset/manifest-checks';
 import type { PromptLabRequest, PromptLabResult } from '../../engine/prompt-lab/lab-request';
-import { classLine, meanLine, noticeLine } from '../../engine/prompt-lab/lab-wording';
+import { classLine, meanLine, noticeLine, type LabLine } from '../../engine/prompt-lab/lab-wording';
 import { CancelledError, describeError } from '../../errors';
 import type { PromptLabThread } from '../runs/prompt-lab-thread';
 import type { SettingsReader } from '../settings';
@@ -39,10 +39,10 @@ export interface PromptLabDeps {
   canRefresh: boolean;
 }
 
-const lens = (line: number, title: string, data: PromptLabLensData): CodeLens => ({
+const lens = (line: number, { title, tooltip }: LabLine, data: PromptLabLensData): CodeLens => ({
   range: { start: { line, character: 0 }, end: { line, character: 0 } },
   // A title without a command: the figures are to read, not to click.
-  command: { title, command: '' },
+  command: { title, tooltip, command: '' },
   data,
 });
 
