@@ -12,19 +12,15 @@ import { profilePanelTitle, runPanelTitle } from './panel-title';
 import { isBiasProfile, isRunReport, panelDataFromProfile, panelDataFromReport, parseLenientJson } from './bias-panel-data';
 import { datasetFile } from './dataset-file';
 import { evaluationFromPredictions, forThePage, type EvaluationTable } from './evaluation-data';
-import { suggestedPath } from './label-fix';
 import { panelHtml } from './bias-panel-html';
 import { classTableCsv } from './bias-table-csv';
 import type { RunRecord } from './last-run';
 import { findClassInManifest } from './manifest-class-line';
-import { markDone, WalkthroughKeys } from './walkthrough-progress';
 import { pageEndpoint, webviewEndpoint } from './webview-endpoint';
 import type { CompareResult, RunComparison } from './bias-panel-api';
-import { MarkNotLabelErrorCommand, type AnalyzeResult, type MarkNotLabelErrorArgs } from '../../server/src/protocol';
+import type { AnalyzeResult } from '../../server/src/protocol';
 import { reviewedAmong } from '../../server/src/store/reviewed';
-import { ExecuteCommandRequest } from 'vscode-languageclient/node';
-import { keepingBoth, planMoves, type PlannedMove } from './label-moves';
-import { removeReviewed } from './review-counts';
+import { markNotLabelError, moveToSuggestedClass } from './review-actions';
 import { readSettings } from './settings';
 import type { GlaWorker } from './worker';
 import { compareFromPanel } from './run-compare-host';
@@ -393,8 +389,8 @@ export class BiasPanel implements vscode.Disposable {
         const result = (await vscode.commands.executeCommand('gla.exportClassifier', { runDir })) as { out: string } | undefined;
         return result && { path: result.out };
       },
-      moveToSuggestedClass: async (paths: unknown) => this.moveToSuggestedClass(source, data, stringList(paths)),
-      markNotLabelError: async (paths: unknown) => this.markNotLabelError(source, data, stringList(paths)),
+      moveToSuggestedClass: async (paths: unknown) => moveToSuggestedClass(source.datasetRoot, data, stringList(paths), this.output),
+      markNotLabelError: async (paths: unknown) => markNotLabelError(source.datasetRoot, data, stringList(paths), this.output, this.worker),
       openThresholdSetting: async () => {
         await vscode.commands.executeCommand('workbench.action.openSettings', 'gla.labelIssues.threshold');
       },
@@ -468,71 +464,6 @@ export class BiasPanel implements vscode.Disposable {
     } finally {
       this.rerunning = undefined;
     }
-  }
-
-  /**
-   * The only way the panel edits a dataset: renames the user confirms, applied as one undoable WorkspaceEdit (a
-   * batch is one Undo). A target that exists is overwritten only when the user says so; "Keep Both" picks a free name.
-   */
-  private async moveToSuggestedClass(source: PanelSource, data: PanelData, paths: string[]): Promise<{ moved: string[]; message: string }> {
-    const issues = paths.map((p) => data.images.labelIssues.find((i) => i.path === p)).filter((i): i is NonNullable<typeof i> => !!i);
-    const plan = source.datasetRoot ? planMoves(source.datasetRoot, issues, existsSync) : { moves: [], refused: [] };
-    if (!plan.moves.length) {
-      const why = plan.refused[0]?.why ?? 'it is not a suspected label error of this run';
-      return { moved: [], message: `${paths.length === 1 ? paths[0] : 'None of them'} can be moved to a class folder: ${why}.` };
-    }
-    const first = issues.find((i) => i.path === plan.moves[0].path)!;
-    const taken = plan.moves.filter((m) => m.taken);
-    const what = plan.moves.length === 1 ? `Move ${first.path} from '${first.given}' to '${first.other}'?` : `Move ${plan.moves.length} images to their suggested class folders?`;
-    const list = plan.moves.slice(0, 8).map((m) => `${m.path} → ${m.target}`).join('\n') + (plan.moves.length > 8 ? `\n… and ${plan.moves.length - 8} more` : '');
-    const refused = plan.refused.length ? `\n\n${plan.refused.length} cannot be moved (${plan.refused[0].why}).` : '';
-    let moves: PlannedMove[] = plan.moves;
-    if (taken.length) {
-      const choice = await vscode.window.showWarningMessage(
-        what,
-        { modal: true, detail: `${taken.length === 1 ? `${taken[0].target} already exists` : `${taken.length} of the targets already exist (${taken[0].target}, …)`}. Keep Both moves ${taken.length === 1 ? 'it' : 'them'} under a new name (${basename(keepingBoth([taken[0]], existsSync, source.datasetRoot!)[0].to)}); Overwrite replaces the image${taken.length === 1 ? '' : 's'} there.${refused}` },
-        'Keep Both',
-        'Overwrite',
-      );
-      if (!choice) return { moved: [], message: 'Not moved.' };
-      if (choice === 'Keep Both') moves = keepingBoth(plan.moves, existsSync, source.datasetRoot!);
-    } else {
-      const choice = await vscode.window.showWarningMessage(
-        what,
-        { modal: true, detail: `This renames ${plan.moves.length === 1 ? `the file in your dataset to ${plan.moves[0].target}` : `the files in your dataset:\n${list}`}; the notice that follows can undo it. Re-run the analysis to update the report.${refused}` },
-        'Move',
-      );
-      if (choice !== 'Move') return { moved: [], message: 'Not moved.' };
-    }
-    const edit = new vscode.WorkspaceEdit();
-    for (const m of moves) edit.renameFile(vscode.Uri.file(m.from), vscode.Uri.file(m.to), { overwrite: m.taken });
-    const applied = await vscode.workspace.applyEdit(edit);
-    for (const m of moves) this.output.info(`bias panel: ${applied ? 'moved' : 'could not move'} ${m.from} → ${m.to}`);
-    if (!applied) return { moved: [], message: `Could not move ${moves.length === 1 ? moves[0].path : `the ${moves.length} images`}.` };
-    markDone(WalkthroughKeys.labelFixApplied);
-    const said = moves.length === 1 ? `${moves[0].path} to ${moves[0].target}` : `${moves.length} images to their suggested class folders`;
-    // Edit › Undo reaches the renames only from a moved image's editor, so the undo is offered right here too.
-    void vscode.window.showInformationMessage(`GLA: moved ${said}.`, 'Undo Move').then(async (undo) => {
-      const back = moves.filter((m) => !existsSync(m.from) && existsSync(m.to));
-      if (undo !== 'Undo Move' || !back.length) return;
-      const edit = new vscode.WorkspaceEdit();
-      for (const m of back) edit.renameFile(vscode.Uri.file(m.to), vscode.Uri.file(m.from), { overwrite: false });
-      this.output.info(`bias panel: ${(await vscode.workspace.applyEdit(edit)) ? 'moved back' : 'could not move back'} ${back.length} image(s)`);
-    });
-    return { moved: moves.map((m) => m.path), message: `Moved ${moves.length === 1 ? `to ${moves[0].target}` : `${moves.length} images`}. Re-run the analysis to update the report.` };
-  }
-
-  /** "Not an error": the worker records it in .gla/reviewed.json and drops the warnings; the queue then lets it go. */
-  private async markNotLabelError(source: PanelSource, data: PanelData, paths: string[]): Promise<{ marked: string[]; message: string }> {
-    const known = paths.filter((p) => data.images.labelIssues.some((i) => i.path === p));
-    if (!known.length || !source.datasetRoot) return { marked: [], message: 'Nothing to mark: not a suspected label error of this run.' };
-    if (!this.worker) return { marked: [], message: 'The GLA worker is not available to record the review.' };
-    const client = await this.worker.ready();
-    const args: MarkNotLabelErrorArgs = { dataset: vscode.Uri.file(source.datasetRoot).toString(), paths: known };
-    const result = (await client.sendRequest(ExecuteCommandRequest.type, { command: MarkNotLabelErrorCommand.command, arguments: [args] })) as { marked: number; file: string };
-    removeReviewed(data, new Set(known));
-    this.output.info(`bias panel: marked ${known.length} image(s) "not an error" in ${result.file}`);
-    return { marked: known, message: `Marked ${known.length === 1 ? known[0] : `${known.length} images`} "not an error" (${vscode.workspace.asRelativePath(result.file)}). Later runs leave ${known.length === 1 ? 'it' : 'them'} out while unchanged.` };
   }
 
   /** A file the run could not read: opened where VS Code can show it, else shown in the Explorer. */

@@ -60,13 +60,14 @@ export class BiasPanelView {
   }
 
   /**
-   * Scrolls the page so the table's top is on screen (the cards and images come first), unless it already is.
+   * Scrolls the page so the table's top is in the top third of the screen (the cards and images come first), unless it already is.
    * Rows off screen are not in the DOM.
    */
   async showTable(): Promise<void> {
     const moved = await this.frame.evaluate(() => {
       const table = document.querySelector('.classes')!.getBoundingClientRect();
-      if (table.top >= 0 && table.top < window.innerHeight - 120) return false;
+      // Near the bottom only a few rows would be in the DOM: the table's top goes to the top third at most.
+      if (table.top >= 0 && table.top < window.innerHeight / 3) return false;
       if (table.top < 0 && table.bottom > window.innerHeight) return false;
       document.querySelector('.classes')!.scrollIntoView({ block: 'start' });
       return true;
