@@ -61,3 +61,14 @@ export function keepingBoth(moves: readonly PlannedMove[], exists: (file: string
     return { ...m, to, target, taken: false };
   });
 }
+
+/**
+ * "Overwrite": each image replaces the one on disk at its target, but never another image of the same batch (that
+ * one gets a free name, as with Keep Both), so nothing the batch moves is lost.
+ */
+export function overwriting(moves: readonly PlannedMove[], exists: (file: string) => boolean, datasetRoot: string): PlannedMove[] {
+  // Only the first of the batch bound for a name on disk replaces it; a later one would replace the first.
+  const onDisk = moves.map((m, i) => m.taken && exists(m.to) && moves.findIndex((o) => o.to === m.to) === i);
+  const renamed = keepingBoth(moves.map((m, i) => ({ ...m, taken: m.taken && !onDisk[i] })), exists, datasetRoot);
+  return renamed.map((m, i) => ({ ...m, taken: onDisk[i] && m.to === moves[i].to }));
+}

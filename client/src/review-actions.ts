@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { ExecuteCommandRequest } from 'vscode-languageclient/node';
 import { MarkNotLabelErrorCommand, type MarkNotLabelErrorArgs } from '../../server/src/protocol';
 import type { PanelData } from './bias-panel-api';
-import { keepingBoth, planMoves, type PlannedMove } from './label-moves';
+import { keepingBoth, overwriting, planMoves, type PlannedMove } from './label-moves';
 import { removeReviewed } from './review-counts';
 import { markDone, WalkthroughKeys } from './walkthrough-progress';
 import type { GlaWorker } from './worker';
@@ -36,7 +36,7 @@ export async function moveToSuggestedClass(datasetRoot: string | undefined, data
       'Overwrite',
     );
     if (!choice) return { moved: [], message: 'Not moved.' };
-    if (choice === 'Keep Both') moves = keepingBoth(plan.moves, existsSync, datasetRoot!);
+    moves = choice === 'Keep Both' ? keepingBoth(plan.moves, existsSync, datasetRoot!) : overwriting(plan.moves, existsSync, datasetRoot!);
   } else {
     const choice = await vscode.window.showWarningMessage(
       what,

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { freeName, keepingBoth, planMoves } from '../../client/src/label-moves';
+import { freeName, keepingBoth, overwriting, planMoves } from '../../client/src/label-moves';
 import { panelDataFromReport } from '../../client/src/bias-panel-data';
 import { removeReviewed } from '../../client/src/review-counts';
 
@@ -32,6 +32,19 @@ test('two images of one batch bound for the same name: the second counts as take
   const both = keepingBoth(plan.moves, none, ROOT);
   assert.deepEqual(both.map((m) => m.target), ['train/dog/a.png', 'test/dog/a.png', 'train/dog/a-2.png']);
   assert.ok(both.every((m) => !m.taken));
+});
+
+test('Overwrite replaces what is on disk, never another image of the same batch', () => {
+  const onDisk = new Set([join(ROOT, 'train/dog/a.png')]);
+  const plan = planMoves(ROOT, [
+    { path: 'train/cat/a.png', given: 'cat', other: 'dog' },
+    { path: 'train/fox/a.png', given: 'fox', other: 'dog' },
+    { path: 'train/cat/b.png', given: 'cat', other: 'dog' },
+    { path: 'train/fox/b.png', given: 'fox', other: 'dog' },
+  ], (f) => onDisk.has(f));
+  const moves = overwriting(plan.moves, (f) => onDisk.has(f), ROOT);
+  // a.png: the first replaces the file there, the second (a sibling) goes to a-2; b.png: the second goes to b-2.
+  assert.deepEqual(moves.map((m) => [m.target, m.taken]), [['train/dog/a.png', true], ['train/dog/a-2.png', false], ['train/dog/b.png', false], ['train/dog/b-2.png', false]]);
 });
 
 test('freeName skips names that exist or are claimed', () => {
