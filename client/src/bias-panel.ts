@@ -102,10 +102,9 @@ export class BiasPanel implements vscode.Disposable {
   /** Each open run panel again from its report.json, keeping its page's view (filters, scroll). */
   private async refreshRunPanels(): Promise<void> {
     for (const [key, open] of [...this.panels]) {
-      const restore = open.source?.kind === 'run' ? open.source.restore : undefined;
-      if (!restore) continue;
+      const { restore, runDir } = open.source ?? {};
+      if (!restore || !runDir) continue;
       const reportPath = restore.kind === 'last-run' ? restore.reportPath : restore.path;
-      const runDir = restore.kind === 'last-run' ? restore.runDir : dirname(restore.path);
       const source = await this.runSource({ runDir, reportPath, finishedAt: Date.now() }, key, restore);
       if (source && this.panels.get(key) === open) this.present(source, false, open.panel);
     }

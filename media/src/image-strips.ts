@@ -3,6 +3,7 @@
 import type { PanelData, PanelImage } from '../../client/src/bias-panel-api';
 import { h } from './dom';
 import { percent } from './format';
+import { thumbnailButton } from './thumbnail';
 import type { ReviewQueue } from './review-queue';
 
 export class ImageStrips {
@@ -52,19 +53,8 @@ export class ImageStrips {
   private thumb(img: PanelImage, verb: string): HTMLElement {
     const caption = `${img.given} → ${img.other}`;
     const label = `${img.path}: given ${img.given}, ${verb} ${img.other}${img.confidence !== null ? ` (${percent(img.confidence)})` : ''}. Open the image.`;
-    const button = h('button', { class: 'thumb', type: 'button', 'aria-label': label, title: label });
-    if (img.src) {
-      const picture = h('img', { src: img.src, alt: '', loading: 'lazy', decoding: 'async', width: 64, height: 64 });
-      picture.addEventListener('error', () => button.classList.add('broken'), { once: true });
-      // Tiny images (icons, 32-pixel test sets) are enlarged with hard edges rather than blurred.
-      picture.addEventListener('load', () => picture.classList.toggle('enlarged', picture.naturalWidth < 64 && picture.naturalHeight < 64), { once: true });
-      button.append(picture);
-    } else {
-      button.append(h('span', { class: 'no-image' }, 'outside the dataset folder'));
-      button.disabled = true;
-    }
+    const button = thumbnailButton(img, label, label, this.open);
     button.append(h('span', { class: 'caption' }, caption));
-    button.addEventListener('click', () => this.open(img.path));
     return h('div', { role: 'listitem', class: 'thumb-item' }, button);
   }
 }

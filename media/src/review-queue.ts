@@ -6,6 +6,7 @@ import type { PanelData, PanelImage } from '../../client/src/bias-panel-api';
 import { removeReviewed } from '../../client/src/review-counts';
 import { h } from './dom';
 import { count, percent } from './format';
+import { thumbnailButton } from './thumbnail';
 
 export interface ReviewActions {
   open(path: string): void;
@@ -122,17 +123,7 @@ export class ReviewQueue {
   }
 
   private row(img: PanelImage): HTMLElement {
-    const open = h('button', { class: 'thumb', type: 'button', 'aria-label': `${img.path}: given ${img.given}, suggested ${img.other} (${sure(img.confidence)}). Open the image.`, title: `Open ${img.path}` });
-    if (img.src) {
-      const picture = h('img', { src: img.src, alt: '', loading: 'lazy', decoding: 'async', width: 64, height: 64 });
-      picture.addEventListener('error', () => open.classList.add('broken'), { once: true });
-      picture.addEventListener('load', () => picture.classList.toggle('enlarged', picture.naturalWidth < 64 && picture.naturalHeight < 64), { once: true });
-      open.append(picture);
-    } else {
-      open.append(h('span', { class: 'no-image' }, 'outside the dataset folder'));
-      open.disabled = true;
-    }
-    open.addEventListener('click', () => this.actions.open(img.path));
+    const open = thumbnailButton(img, `${img.path}: given ${img.given}, suggested ${img.other} (${sure(img.confidence)}). Open the image.`, `Open ${img.path}`, this.actions.open);
     const pick = h('input', { type: 'checkbox', class: 'pick', 'aria-label': `Select ${img.path}` });
     pick.addEventListener('change', () => {
       if (pick.checked) this.picked.add(img.path);
